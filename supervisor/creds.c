@@ -1,0 +1,180 @@
+/*
+ * creds.c - per-thread credential switching for emulated calls.
+ *
+ * Invariants: only the calling thread changes; a thread that could not
+ * switch must not emulate (callers deny on error); proctor's saved uid
+ * stays 0 while switched so that creds_leave can restore it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "creds.h"
+
+static __thread bool creds_same;	/* proctor not root: umask only */
+static __thread bool creds_switched;
+static __thread mode_t creds_cur_umask;
+static __thread struct __user_cap_data_struct creds_saved_caps[2];
+static __thread int creds_saved_ngroups;
+static __thread gid_t creds_saved_groups[CREDS_MAX_GROUPS];
+
+int creds_thread_init(bool same_creds)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+
+	if (unshare(CLONE_FS) < 0)
+		return -errno;
+	creds_same = same_creds;
+	creds_cur_umask = umask(022);
+	umask(creds_cur_umask);
+	if (same_creds)
+		return 0;
+	if (syscall(SYS_capget, &h, creds_saved_caps) < 0)
+		return -errno;
+	creds_saved_ngroups = getgroups(CREDS_MAX_GROUPS, creds_saved_groups);
+	if (creds_saved_ngroups < 0)
+		return -errno;
+	return 0;
+}
+
+static int creds_parse_ids(const char *buf, const char *key, unsigned v[4])
+{
+	const char *p = strstr(buf, key);
+	char *end;
+	int i;
+
+	if (!p)
+		return -EINVAL;
+	p += strlen(key);
+	for (i = 0; i < 4; i++) {
+		v[i] = (unsigned)strtoul(p, &end, 10);
+		if (end == p)
+			return -EINVAL;
+		p = end;
+	}
+	return 0;
+}
+
+int creds_read(pid_t tid, struct creds *c)
+{
+	char path[64], buf[4096];
+	unsigned v[4];
+	const char *p;
+	char *end;
+	ssize_t n;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	buf[n] = '\0';
+
+	p = strstr(buf, "\nUmask:");
+	if (!p)
+		return -EINVAL;
+	c->umask = (mode_t)strtoul(p + 7, NULL, 8);
+	r = creds_parse_ids(buf, "\nUid:", v);
+	if (r < 0)
+		return r;
+	c->ruid = v[0], c->euid = v[1], c->suid = v[2], c->fsuid = v[3];
+	r = creds_parse_ids(buf, "\nGid:", v);
+	if (r < 0)
+		return r;
+	c->rgid = v[0], c->egid = v[1], c->sgid = v[2], c->fsgid = v[3];
+	c->ngroups = 0;
+	p = strstr(buf, "\nGroups:");
+	if (p) {
+		p += 8;
+		for (;;) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (c->ngroups == CREDS_MAX_GROUPS)
+				return -E2BIG;
+			c->groups[c->ngroups++] = (gid_t)g;
+			p = end;
+		}
+	}
+	p = strstr(buf, "\nCapEff:");
+	if (!p)
+		return -EINVAL;
+	c->cap_eff = strtoull(p + 8, NULL, 16);
+	return 0;
+}
+
+static int creds_set_umask(mode_t m)
+{
+	if (m != creds_cur_umask) {
+		umask(m);
+		creds_cur_umask = m;
+	}
+	return 0;
+}
+
+int creds_enter(const struct creds *c)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+	int r;
+
+	creds_set_umask(c->umask);
+	if (creds_same)
+		return 0;
+	if (syscall(SYS_setgroups, c->ngroups, c->groups) < 0)
+		goto fail;
+	if (syscall(SYS_setresgid, -1, c->egid, -1) < 0)
+		goto fail;
+	if (syscall(SYS_setfsgid, c->fsgid) < 0)
+		goto fail;
+	/* keep real and saved uid 0 so that the permitted set survives */
+	if (syscall(SYS_setresuid, -1, c->euid, -1) < 0)
+		goto fail;
+	syscall(SYS_setfsuid, c->fsuid);
+	memcpy(d, creds_saved_caps, sizeof(d));
+	d[0].effective = (uint32_t)c->cap_eff & d[0].permitted;
+	d[1].effective = (uint32_t)(c->cap_eff >> 32) & d[1].permitted;
+	if (syscall(SYS_capset, &h, d) < 0)
+		goto fail;
+	creds_switched = true;
+	return 0;
+fail:
+	r = -errno;
+	creds_switched = true;
+	creds_leave();
+	return r;
+}
+
+int creds_leave(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+
+	if (creds_same || !creds_switched)
+		return 0;
+	if (syscall(SYS_setresuid, -1, 0, -1) < 0 ||
+	    syscall(SYS_setfsuid, 0) < 0 ||
+	    syscall(SYS_setresgid, -1, 0, -1) < 0 ||
+	    syscall(SYS_setfsgid, 0) < 0 ||
+	    syscall(SYS_setgroups, creds_saved_ngroups,
+		    creds_saved_groups) < 0 ||
+	    syscall(SYS_capset, &h, creds_saved_caps) < 0)
+		return -errno;
+	creds_switched = false;
+	return 0;
+}

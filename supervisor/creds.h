@@ -1,0 +1,44 @@
+/*
+ * creds.h - act with the trapped process's credentials.
+ *
+ * An emulated call must succeed or fail exactly as the agent's own would:
+ * same fsuid/fsgid and groups for permission checks and file ownership,
+ * same effective capabilities, same umask. Each emulating thread has its
+ * own fs_struct (unshare(CLONE_FS), see creds_thread_init) so its umask is
+ * its own, and switches its own credentials with raw system calls (glibc's
+ * wrappers would change every thread of proctor).
+ *
+ * When proctor is not root the agent cannot hold other credentials than
+ * proctor's (no_new_privs, no capabilities), so only the umask is switched.
+ */
+#ifndef PROCTOR_CREDS_H
+#define PROCTOR_CREDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CREDS_MAX_GROUPS 256
+
+struct creds {
+	uid_t ruid, euid, suid, fsuid;
+	gid_t rgid, egid, sgid, fsgid;
+	int ngroups;
+	gid_t groups[CREDS_MAX_GROUPS];
+	uint64_t cap_eff;
+	mode_t umask;
+};
+
+/* Once per emulating thread, before any other creds_* call. */
+int creds_thread_init(bool same_creds);
+
+/* Read the credentials of task tid from /proc/TID/status. */
+int creds_read(pid_t tid, struct creds *c);
+
+/* Become c (this thread only). No-op for what already matches. */
+int creds_enter(const struct creds *c);
+
+/* Back to proctor's own credentials (this thread only). */
+int creds_leave(void);
+
+#endif

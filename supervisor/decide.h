@@ -1,0 +1,52 @@
+/*
+ * decide.h - one decision: policy, protected paths, ask, audit, report.
+ *
+ * decide() is the single place where a trapped call is judged. It runs on
+ * copies only (the handler resolved the target first), writes the audit
+ * record before anything takes effect (write-ahead: the handler carries out
+ * the call only when decide() allowed it, and only after the record is
+ * written), and prints the one-line deny report.
+ *
+ * Fail closed: an audit failure, an unreadable target, an ask nobody
+ * answers all end as deny.
+ */
+#ifndef PROCTOR_DECIDE_H
+#define PROCTOR_DECIDE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "policy.h"
+#include "sup.h"
+
+struct decide_req {
+	struct policy_query q;		/* op and target, for the policy */
+	const char *syscall;		/* "openat" */
+	const char *target;		/* as requested, for people */
+	const char *resolved;		/* as resolved (may be NULL) */
+	const char *hostname;		/* connect: confirmed name or NULL */
+	/* protected-path check (write-like operations) */
+	bool protect_check;
+	const char *protect_path;	/* defaults to q.path */
+	dev_t dev;
+	ino_t ino;
+	bool protect_tree;		/* also refuse ancestors */
+	int deny_errno;			/* errno on deny (EACCES default) */
+	int result_errno;		/* known outcome if allowed (0) */
+};
+
+struct decide_out {
+	bool allow;			/* carry the call out? */
+	int err;			/* errno to answer when !allow */
+	enum policy_decision policy;	/* what the rules said */
+};
+
+void decide(struct call *c, struct decide_req *r, struct decide_out *out);
+
+/* Record-only: an event that is not a policy decision (an exec that failed
+ * verification, a refused signal). final is "deny" or "kill". */
+void decide_record(struct call *c, pid_t pid, const char *op,
+		   const char *syscall, const char *target, const char *rule,
+		   const char *final, int err, const char *detail);
+
+#endif

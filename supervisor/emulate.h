@@ -1,0 +1,26 @@
+/*
+ * emulate.h - the handlers: one per family of trapped system calls.
+ *
+ * Each handler reads its arguments once (target.h), resolves the target
+ * (resolve.h), asks decide(), and when allowed carries the call out itself
+ * with the caller's credentials (creds.h), setting c's answer. A handler
+ * never lets the kernel re-read the caller's memory (no CONTINUE) unless
+ * its decision rests on register values alone.
+ */
+#ifndef PROCTOR_EMULATE_H
+#define PROCTOR_EMULATE_H
+
+#include "sup.h"
+
+void emulate_open(struct call *c);	/* open openat openat2 creat */
+void emulate_fs(struct call *c);	/* unlink rename mkdir chmod ... */
+void emulate_net(struct call *c);	/* connect bind sendto sendmsg */
+void emulate_exec(struct call *c);	/* execve execveat: decide only */
+void emulate_reach(struct call *c);	/* signals, process_vm, pidfd */
+
+/* Shared by handlers: switch to the caller's credentials for the current
+ * call (reads /proc/TID/status). Returns 0 or -errno. */
+int emulate_enter_creds(struct call *c);
+void emulate_leave_creds(struct call *c);
+
+#endif

@@ -1,0 +1,323 @@
+/*
+ * notify.c - receives seccomp notifications and sends the answers.
+ *
+ * Invariants: every received notification gets exactly one answer (or the
+ * caller is gone); a descriptor to inject is installed and answered in one
+ * step (SECCOMP_ADDFD_FLAG_SEND) so the caller never sees a half-done call;
+ * a failed answer never leaks the descriptor.
+ *
+ * Must never: block on anything but RECV; abort on a bad notification.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "creds.h"
+#include "notify.h"
+#include "target.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+#define NOTIFY_THREADS 2		/* receiving threads kept idle */
+#define NOTIFY_MAX_THREADS 256		/* threads blocked on humans, FIFOs */
+
+static pthread_mutex_t notify_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t notify_threads[NOTIFY_MAX_THREADS];
+enum { NT_FREE, NT_RUNNING, NT_DONE };
+static int notify_state[NOTIFY_MAX_THREADS];
+static int notify_nthreads;
+static atomic_int notify_idle;
+static __thread int notify_self = -1;	/* index in notify_threads */
+
+int64_t sup_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t sup_real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void sup_fail(struct sup *s, int err, const char *why)
+{
+	int zero = 0;
+
+	if (atomic_compare_exchange_strong(&s->failed, &zero, err))
+		fprintf(stderr, "proctor: %s: %s; stopping the agent\n", why,
+			strerror(err));
+	atomic_store(&s->stopping, 1);
+}
+
+bool call_valid(const struct call *c)
+{
+	__u64 id = c->req.id;
+
+	return ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+int call_respond(struct call *c)
+{
+	struct seccomp_notif_resp resp;
+	int r = 0;
+
+	if (c->answer == CALL_FD) {
+		struct seccomp_notif_addfd add = {
+			.id = c->req.id,
+			.flags = SECCOMP_ADDFD_FLAG_SEND,
+			.srcfd = (__u32)c->fd,
+			.newfd = 0,
+			.newfd_flags = c->fd_cloexec ? O_CLOEXEC : 0,
+		};
+
+		if (ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD,
+			  &add) < 0)
+			r = -errno;
+		close(c->fd);
+		c->fd = -1;
+		return r;
+	}
+	memset(&resp, 0, sizeof(resp));
+	resp.id = c->req.id;
+	switch (c->answer) {
+	case CALL_ERROR:
+		resp.error = -(int32_t)c->val;
+		break;
+	case CALL_VALUE:
+		resp.val = c->val;
+		break;
+	case CALL_CONTINUE:
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		break;
+	case CALL_FD:
+		break;
+	}
+	if (ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0)
+		r = -errno;
+	return r;
+}
+
+static void notify_handle(struct sup *s, struct call *c)
+{
+	c->sup = s;
+	c->t_start = sup_mono_ns();
+	c->fd = -1;
+	c->fd_cloexec = false;
+	c->answer = CALL_ERROR;
+	c->val = EACCES;	/* fail closed unless a handler says more */
+	c->tgid = 0;
+	dispatch_call(c);
+}
+
+struct notify_start_arg {
+	struct sup *s;
+	int index;
+};
+
+static void *notify_thread(void *arg)
+{
+	struct notify_start_arg *a = arg;
+	struct sup *s = a->s;
+	struct call c;
+	sigset_t all;
+	int r;
+
+	/* all signals go to the main thread, but SIGURG, which notify_stop
+	 * uses to interrupt a blocked RECV */
+	notify_self = a->index;
+	free(a);
+	sigfillset(&all);
+	sigdelset(&all, SIGURG);
+	pthread_sigmask(SIG_SETMASK, &all, NULL);
+	r = creds_thread_init(s->same_creds);
+	if (r < 0) {
+		sup_fail(s, -r, "cannot prepare a notification thread");
+		return NULL;
+	}
+	for (;;) {
+		memset(&c.req, 0, sizeof(c.req));
+		if (atomic_load(&s->stopping))
+			break;
+		atomic_fetch_add(&notify_idle, 1);
+		r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &c.req);
+		atomic_fetch_sub(&notify_idle, 1);
+		if (r < 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			break;	/* the listener is unusable */
+		}
+		notify_handle(s, &c);
+		/* an extra thread started for a blocking call retires */
+		if (atomic_load(&notify_idle) >= NOTIFY_THREADS &&
+		    notify_self >= NOTIFY_THREADS)
+			break;
+	}
+	pthread_mutex_lock(&notify_lock);
+	if (notify_self >= 0)
+		notify_state[notify_self] = NT_DONE;
+	pthread_mutex_unlock(&notify_lock);
+	return NULL;
+}
+
+/* Start one more receiving thread. Returns 0 or -errno. */
+static int notify_spawn(struct sup *s)
+{
+	struct notify_start_arg *a;
+	int r = -EAGAIN;
+
+	int i;
+
+	pthread_mutex_lock(&notify_lock);
+	for (i = 0; i < notify_nthreads; i++) {
+		if (notify_state[i] == NT_DONE) {
+			pthread_join(notify_threads[i], NULL);
+			notify_state[i] = NT_FREE;
+		}
+		if (notify_state[i] == NT_FREE)
+			break;
+	}
+	if (i == NOTIFY_MAX_THREADS)
+		goto out;
+	a = malloc(sizeof(*a));
+	r = -ENOMEM;
+	if (!a)
+		goto out;
+	a->s = s;
+	a->index = i;
+	r = -pthread_create(&notify_threads[i], NULL, notify_thread, a);
+	if (r < 0) {
+		free(a);
+		goto out;
+	}
+	notify_state[i] = NT_RUNNING;
+	if (i == notify_nthreads)
+		notify_nthreads++;
+out:
+	pthread_mutex_unlock(&notify_lock);
+	return r;
+}
+
+static void notify_wake(int sig)
+{
+	(void)sig;
+}
+
+int notify_start(struct sup *s)
+{
+	__u64 flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+	struct sigaction sa;
+	int i, r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = notify_wake;	/* no SA_RESTART: RECV gets EINTR */
+	sigaction(SIGURG, &sa, NULL);
+
+	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) < 0)
+		return -errno;
+	for (i = 0; i < NOTIFY_THREADS; i++) {
+		r = notify_spawn(s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void notify_may_block(struct sup *s)
+{
+	if (atomic_load(&notify_idle) > 0)
+		return;
+	if (notify_spawn(s) < 0)
+		fprintf(stderr, "proctor: warning: no spare notification "
+			"thread; other calls wait\n");
+}
+
+void notify_stop(struct sup *s)
+{
+	int i;
+
+	struct timespec ts = { 0, 2000000 };
+	int alive;
+
+	atomic_store(&s->stopping, 1);
+	/* a blocked RECV wakes only on a signal: repeat until all left */
+	do {
+		alive = 0;
+		pthread_mutex_lock(&notify_lock);
+		for (i = 0; i < notify_nthreads; i++) {
+			if (notify_state[i] == NT_FREE)
+				continue;
+			if (notify_state[i] == NT_RUNNING)
+				pthread_kill(notify_threads[i], SIGURG);
+			if (pthread_tryjoin_np(notify_threads[i], NULL) == 0)
+				notify_state[i] = NT_FREE;
+			else
+				alive++;
+		}
+		pthread_mutex_unlock(&notify_lock);
+		if (alive)
+			nanosleep(&ts, NULL);
+	} while (alive);
+	notify_nthreads = 0;
+}
+
+struct defer_arg {
+	struct call c;
+	void (*fn)(struct call *c);
+};
+
+static void *defer_thread(void *p)
+{
+	struct defer_arg *a = p;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (creds_thread_init(a->c.sup->same_creds) < 0) {
+		call_fail(&a->c, EACCES);
+		call_respond(&a->c);
+	} else {
+		a->fn(&a->c);
+	}
+	free(a);
+	return NULL;
+}
+
+int call_defer(struct call *c, void (*fn)(struct call *c))
+{
+	struct defer_arg *a = malloc(sizeof(*a));
+	pthread_attr_t attr;
+	pthread_t t;
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	a->c = *c;
+	a->fn = fn;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&t, &attr, defer_thread, a);
+	pthread_attr_destroy(&attr);
+	if (r) {
+		free(a);
+		return -r;
+	}
+	return 0;
+}

@@ -1,0 +1,318 @@
+/*
+ * resolve.c - path resolution in the trapped caller's context (resolve.h).
+ *
+ * Must never: follow a magic link on proctor's own behalf (/proc/self in
+ * proctor is proctor), resolve the same name twice for one decision, or
+ * return a path that is not the one of the descriptor handed back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "resolve.h"
+#include "sup.h"
+#include "target.h"
+
+void resolved_init(struct resolved *r)
+{
+	r->obj = -1;
+	r->dir = -1;
+	r->last[0] = '\0';
+	r->obj_err = 0;
+	r->path[0] = '\0';
+	r->no_path = false;
+}
+
+void resolved_release(struct resolved *r)
+{
+	if (r->obj >= 0)
+		close(r->obj);
+	if (r->dir >= 0)
+		close(r->dir);
+	r->obj = -1;
+	r->dir = -1;
+}
+
+static int resolve_openat2(int base, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_PATH | O_CLOEXEC),
+		.resolve = RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, base, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int resolve_fd_path(int fd, char *buf, size_t n, bool *no_path)
+{
+	char link[64];
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, buf, n - 1);
+	if (len < 0)
+		return -errno;
+	if ((size_t)len >= n - 1)
+		return -ENAMETOOLONG;
+	buf[len] = '\0';
+	*no_path = buf[0] != '/' ||
+		   (len > 10 && strcmp(buf + len - 10, " (deleted)") == 0);
+	return 0;
+}
+
+/*
+ * Rewrite the names that mean "the caller" to explicit /proc/<pid> paths
+ * and, for the magic links proctor supports (fd/N, cwd, root of a process
+ * of the caller), return a descriptor for that object plus the rest of
+ * the path. Returns 1 when handled (*base set, *rest points into path),
+ * 0 when the path is ordinary, -errno on failure.
+ */
+static int resolve_magic(struct call *c, const char *path, int *base,
+			 const char **rest)
+{
+	char what[64];
+	const char *p = path;
+	long pid = -1, n;
+	char *end;
+	int fd;
+
+	if (strncmp(p, "/dev/fd/", 8) == 0) {
+		pid = c->tgid;
+		p += 8;
+		goto fdnum;
+	}
+	if (strcmp(p, "/dev/stdin") == 0 || strcmp(p, "/dev/stdout") == 0 ||
+	    strcmp(p, "/dev/stderr") == 0) {
+		n = p[5] == 'i' ? 0 : (p[8] == 'o' ? 1 : 2);
+		snprintf(what, sizeof(what), "fd/%ld", n);
+		*rest = "";
+		goto open;
+	}
+	if (strncmp(p, "/proc/", 6) != 0)
+		return 0;
+	p += 6;
+	if (strncmp(p, "self", 4) == 0 && (p[4] == '/' || !p[4])) {
+		pid = c->tgid;
+		p += 4;
+	} else if (strncmp(p, "thread-self", 11) == 0 &&
+		   (p[11] == '/' || !p[11])) {
+		pid = c->req.pid;
+		p += 11;
+	} else {
+		pid = strtol(p, &end, 10);
+		if (end == p || (*end != '/' && *end))
+			return 0;
+		p = end;
+		if (pid != c->tgid && pid != (long)c->req.pid)
+			return 0;	/* other processes: ordinary walk */
+	}
+	if (!*p) {
+		/* "/proc/self" itself: the caller's /proc directory */
+		snprintf(what, sizeof(what), ".");
+		*rest = "";
+		goto open_dir;
+	}
+	p++;
+	if (strncmp(p, "task/", 5) == 0) {
+		long tid = strtol(p + 5, &end, 10);
+
+		if (end == p + 5 || tid != (long)c->req.pid)
+			return 0;
+		p = *end ? end + 1 : end;
+	}
+	if (strncmp(p, "fd/", 3) == 0) {
+		p += 3;
+		goto fdnum;
+	}
+	if ((strncmp(p, "cwd", 3) == 0 || strncmp(p, "root", 4) == 0)) {
+		size_t l = p[0] == 'c' ? 3 : 4;
+
+		if (p[l] != '/' && p[l])
+			return 0;
+		snprintf(what, sizeof(what), "%.*s", (int)l, p);
+		*rest = p[l] ? p + l + 1 : "";
+		goto open;
+	}
+	/* other entries below the caller's /proc directory */
+	snprintf(what, sizeof(what), ".");
+	*rest = p;
+	goto open_dir;
+fdnum:
+	n = strtol(p, &end, 10);
+	if (end == p || n < 0 || (*end != '/' && *end))
+		return -ENOENT;
+	snprintf(what, sizeof(what), "fd/%ld", n);
+	*rest = *end ? end + 1 : "";
+open:
+	fd = target_open_proc(c, what, O_PATH);
+	if (fd == -EBADF)
+		return -ENOENT;
+	if (fd < 0)
+		return fd;
+	*base = fd;
+	return 1;
+open_dir:
+	fd = target_open_proc(c, what, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	*base = fd;
+	return 1;
+}
+
+/* Split path into directory part (written to dirbuf) and last name. */
+static int resolve_split(const char *path, char *dirbuf, size_t n,
+			 char *last, bool *trailing)
+{
+	size_t len = strlen(path);
+	size_t end, start;
+
+	*trailing = false;
+	end = len;
+	while (end > 1 && path[end - 1] == '/') {
+		end--;
+		*trailing = true;
+	}
+	start = end;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	if (end - start > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(last, path + start, end - start);
+	last[end - start] = '\0';
+	if (start == 0) {
+		snprintf(dirbuf, n, ".");
+	} else {
+		if (start >= n)
+			return -ENAMETOOLONG;
+		memcpy(dirbuf, path, start);
+		dirbuf[start] = '\0';
+	}
+	return 0;
+}
+
+static int resolve_base(struct call *c, int dirfd, const char *path)
+{
+	char what[32];
+	int fd;
+
+	if (path[0] == '/') {
+		/* the agent cannot chroot (filter.c): its root is ours */
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	if (dirfd == AT_FDCWD)
+		return target_open_proc(c, "cwd", O_PATH);
+	if (dirfd < 0)
+		return -EBADF;
+	snprintf(what, sizeof(what), "fd/%d", dirfd);
+	fd = target_open_proc(c, what, O_PATH);
+	return fd;
+}
+
+int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
+	       struct resolved *r)
+{
+	char dirpart[PATH_MAX];
+	const char *walk = path;
+	bool trailing;
+	int base = -1;
+	int fd, ret;
+	size_t plen;
+
+	if (!path[0] && !(flags & RESOLVE_F_EMPTY_PATH))
+		return -ENOENT;
+	ret = resolve_magic(c, path, &base, &walk);
+	if (ret < 0)
+		return ret;
+	if (ret == 0) {
+		base = resolve_base(c, dirfd, path);
+		if (base < 0)
+			return base;
+		walk = path;
+	}
+	if (!walk[0]) {
+		/* the base itself is the object */
+		r->obj = base;
+		base = -1;
+		r->obj_err = 0;
+		goto have_obj;
+	}
+	fd = resolve_openat2(base, walk, (flags & RESOLVE_F_FOLLOW) ?
+			     0 : O_NOFOLLOW);
+	if (fd >= 0) {
+		r->obj = fd;
+		goto have_obj;
+	}
+	r->obj_err = fd;
+	if (fd != -ENOENT || !(flags & RESOLVE_F_PARENT)) {
+		ret = fd;
+		goto out;
+	}
+	/* the object is absent: resolve its parent and keep the name */
+	ret = resolve_split(walk, dirpart, sizeof(dirpart), r->last,
+			    &trailing);
+	if (ret < 0)
+		goto out;
+	if (!r->last[0] || strcmp(r->last, ".") == 0 ||
+	    strcmp(r->last, "..") == 0) {
+		ret = -ENOENT;
+		goto out;
+	}
+	fd = resolve_openat2(base, dirpart, O_DIRECTORY);
+	if (fd < 0) {
+		ret = fd;
+		goto out;
+	}
+	r->dir = fd;
+	ret = resolve_fd_path(fd, r->path, sizeof(r->path), &r->no_path);
+	if (ret < 0)
+		goto out;
+	plen = strlen(r->path);
+	if (plen + 1 + strlen(r->last) + 1 > sizeof(r->path)) {
+		ret = -ENAMETOOLONG;
+		goto out;
+	}
+	if (plen > 1)
+		r->path[plen++] = '/';
+	memcpy(r->path + plen, r->last, strlen(r->last) + 1);
+	ret = 0;
+	goto out;
+have_obj:
+	if (fstat(r->obj, &r->st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = resolve_fd_path(r->obj, r->path, sizeof(r->path), &r->no_path);
+	if (ret < 0)
+		goto out;
+	if (flags & RESOLVE_F_PARENT) {
+		/* parent of an existing object: by name, without following */
+		ret = resolve_split(walk, dirpart, sizeof(dirpart), r->last,
+				    &trailing);
+		if (ret < 0)
+			goto out;
+		if (!r->last[0] || strcmp(r->last, ".") == 0 ||
+		    strcmp(r->last, "..") == 0) {
+			r->last[0] = '\0';
+			goto out;	/* caller decides (EBUSY, EINVAL...) */
+		}
+		fd = resolve_openat2(base >= 0 ? base : r->obj, dirpart,
+				     O_DIRECTORY);
+		if (fd < 0) {
+			ret = fd;
+			goto out;
+		}
+		r->dir = fd;
+	}
+	ret = 0;
+out:
+	if (base >= 0)
+		close(base);
+	return ret;
+}

@@ -1,0 +1,142 @@
+/*
+ * target.c - copies of the trapped process's memory and /proc entries.
+ *
+ * Must never: act on anything read here before call_valid() has confirmed
+ * the notification still stands; follow a pointer twice (one copy only).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "sup.h"
+#include "target.h"
+
+static int target_map_errno(int err)
+{
+	switch (err) {
+	case EFAULT:
+	case EIO:
+		return -EFAULT;
+	case ESRCH:
+		return -ENOENT;
+	default:
+		return -EACCES;	/* EPERM: non-dumpable, cannot look */
+	}
+}
+
+/* One process_vm_readv that does not cross a page boundary. */
+static ssize_t target_read_chunk(pid_t pid, uint64_t addr, void *buf,
+				 size_t n)
+{
+	struct iovec local = { .iov_base = buf, .iov_len = n };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr,
+				.iov_len = n };
+	ssize_t r;
+
+	r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	if (r < 0)
+		return target_map_errno(errno);
+	if (r == 0)
+		return -EFAULT;
+	return r;
+}
+
+int target_read(const struct call *c, uint64_t addr, void *buf, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		uint64_t a = addr + done;
+		size_t room = 4096 - (a & 4095);
+		size_t want = n - done < room ? n - done : room;
+		ssize_t r = target_read_chunk(c->req.pid, a, (char *)buf + done,
+					      want);
+
+		if (r < 0)
+			return (int)r;
+		done += (size_t)r;
+	}
+	return call_valid(c) ? 0 : -ENOENT;
+}
+
+ssize_t target_read_str(const struct call *c, uint64_t addr, char *buf,
+			size_t n)
+{
+	size_t done = 0;
+
+	if (addr == 0)
+		return -EFAULT;
+	while (done < n) {
+		uint64_t a = addr + done;
+		size_t room = 4096 - (a & 4095);
+		size_t want = n - done < room ? n - done : room;
+		ssize_t r = target_read_chunk(c->req.pid, a, buf + done, want);
+		char *nul;
+
+		if (r < 0)
+			return r;
+		nul = memchr(buf + done, '\0', (size_t)r);
+		if (nul) {
+			if (!call_valid(c))
+				return -ENOENT;
+			return nul - buf;
+		}
+		done += (size_t)r;
+	}
+	return -ENAMETOOLONG;
+}
+
+int target_open_proc(const struct call *c, const char *what, int flags)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)c->req.pid, what);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	if (!call_valid(c)) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
+pid_t target_tgid(pid_t tid)
+{
+	char path[64], buf[512];
+	ssize_t n;
+	char *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTgid:");
+	if (!p)
+		return 0;
+	return (pid_t)strtol(p + 6, NULL, 10);
+}
+
+ssize_t target_exe(pid_t pid, char *buf, size_t n)
+{
+	char path[64];
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	r = readlink(path, buf, n - 1);
+	if (r < 0)
+		return -errno;
+	buf[r] = '\0';
+	return r;
+}

@@ -1,0 +1,434 @@
+/*
+ * tracer.c - ptrace over the agent's tree (tracer.h).
+ *
+ * Every process of the agent is traced from its first instruction
+ * (PTRACE_O_TRACEFORK/VFORK/CLONE auto-attach; EXITKILL so that the tree
+ * dies with proctor). At each PTRACE_EVENT_EXEC the old address space is
+ * gone, so /proc/PID/exe and /proc/PID/cmdline are what really runs: they
+ * are judged again, and a mismatch with what was allowed is killed before
+ * the new program runs a single instruction.
+ *
+ * Signals and job control: signal-delivery stops re-inject the signal;
+ * group-stops are left in place with PTRACE_LISTEN, as strace does.
+ *
+ * Must never: resume a process whose exec could not be verified.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "decide.h"
+#include "target.h"
+#include "tracer.h"
+
+#define TRACER_SLOTS 4096	/* open addressing; pids, processes+threads */
+
+struct tracer_expect {
+	pid_t tid;
+	char *path;
+	char *argv;
+};
+
+static pthread_mutex_t tracer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pid_t tracer_pids[TRACER_SLOTS];		/* 0 free, -1 deleted */
+static size_t tracer_count;
+static struct tracer_expect tracer_expects[256];
+static volatile sig_atomic_t tracer_forward_sig;
+static pid_t tracer_agent;
+
+static size_t tracer_hash(pid_t pid)
+{
+	return ((size_t)pid * 2654435761u) % TRACER_SLOTS;
+}
+
+static void tracer_add(pid_t pid)
+{
+	size_t i, h = tracer_hash(pid), del = TRACER_SLOTS;
+
+	pthread_mutex_lock(&tracer_lock);
+	for (i = 0; i < TRACER_SLOTS; i++) {
+		size_t k = (h + i) % TRACER_SLOTS;
+
+		if (tracer_pids[k] == pid)
+			goto out;
+		if (tracer_pids[k] == -1 && del == TRACER_SLOTS)
+			del = k;
+		if (tracer_pids[k] == 0) {
+			if (del == TRACER_SLOTS)
+				del = k;
+			break;
+		}
+	}
+	if (del < TRACER_SLOTS) {
+		tracer_pids[del] = pid;
+		tracer_count++;
+	}
+out:
+	pthread_mutex_unlock(&tracer_lock);
+}
+
+static void tracer_del(pid_t pid)
+{
+	size_t i, h = tracer_hash(pid);
+
+	pthread_mutex_lock(&tracer_lock);
+	for (i = 0; i < TRACER_SLOTS; i++) {
+		size_t k = (h + i) % TRACER_SLOTS;
+
+		if (tracer_pids[k] == 0)
+			break;
+		if (tracer_pids[k] == pid) {
+			tracer_pids[k] = -1;
+			tracer_count--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&tracer_lock);
+}
+
+bool tracer_in_tree(pid_t pid)
+{
+	size_t i, h = tracer_hash(pid);
+	bool found = false;
+
+	if (pid <= 0)
+		return false;
+	pthread_mutex_lock(&tracer_lock);
+	for (i = 0; i < TRACER_SLOTS; i++) {
+		size_t k = (h + i) % TRACER_SLOTS;
+
+		if (tracer_pids[k] == 0)
+			break;
+		if (tracer_pids[k] == pid) {
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&tracer_lock);
+	return found;
+}
+
+void tracer_expect_exec(pid_t tid, const char *path, const char *argv)
+{
+	size_t i, slot = 0;
+
+	pthread_mutex_lock(&tracer_lock);
+	for (i = 0; i < 256; i++) {
+		if (tracer_expects[i].tid == tid || !tracer_expects[i].tid) {
+			slot = i;
+			break;
+		}
+	}
+	free(tracer_expects[slot].path);
+	free(tracer_expects[slot].argv);
+	tracer_expects[slot].tid = tid;
+	tracer_expects[slot].path = strdup(path);
+	tracer_expects[slot].argv = strdup(argv);
+	pthread_mutex_unlock(&tracer_lock);
+}
+
+/* Take the expectation of tid; the caller frees path and argv. */
+static bool tracer_take_expect(pid_t tid, char **path, char **argv)
+{
+	size_t i;
+	bool found = false;
+
+	pthread_mutex_lock(&tracer_lock);
+	for (i = 0; i < 256; i++) {
+		if (tracer_expects[i].tid == tid) {
+			*path = tracer_expects[i].path;
+			*argv = tracer_expects[i].argv;
+			tracer_expects[i].tid = 0;
+			tracer_expects[i].path = NULL;
+			tracer_expects[i].argv = NULL;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&tracer_lock);
+	return found;
+}
+
+/* Read /proc/PID/cmdline into buf (NUL-separated); returns length. */
+static ssize_t tracer_cmdline(pid_t pid, char *buf, size_t n)
+{
+	char path[64];
+	ssize_t len, total = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total < n) {
+		len = read(fd, buf + total, n - (size_t)total);
+		if (len <= 0)
+			break;
+		total += len;
+	}
+	close(fd);
+	return total;
+}
+
+static void tracer_audit_process(struct sup *s, pid_t pid, pid_t ppid,
+				 bool exec)
+{
+	struct audit_process p;
+	char exe[PATH_MAX], cwd[PATH_MAX], link[64];
+	char *argv = malloc(65536);
+	ssize_t n;
+
+	memset(&p, 0, sizeof(p));
+	p.time_ns = sup_real_ns();
+	p.pid = pid;
+	p.ppid = ppid;
+	if (target_exe(pid, exe, sizeof(exe)) >= 0)
+		p.exe = exe;
+	snprintf(link, sizeof(link), "/proc/%d/cwd", (int)pid);
+	n = readlink(link, cwd, sizeof(cwd) - 1);
+	if (n >= 0) {
+		cwd[n] = '\0';
+		p.cwd = cwd;
+	}
+	if (argv) {
+		n = tracer_cmdline(pid, argv, 65536);
+		if (n > 0) {
+			p.argv = argv;
+			p.argv_len = (size_t)n;
+		}
+	}
+	if (exec ? audit_process_exec(s->audit, &p) :
+	    audit_process_start(s->audit, &p))
+		sup_fail(s, EIO, "cannot write the audit log");
+	free(argv);
+}
+
+/*
+ * The exec stop: judge what really runs. Returns true when it may run.
+ */
+static bool tracer_verify_exec(struct sup *s, pid_t pid, pid_t old_tid)
+{
+	char exe[PATH_MAX];
+	char *cmd = malloc(256 * 1024 + 1);
+	const char **argv = calloc(4097, sizeof(*argv));
+	char *want_path = NULL, *want_argv = NULL;
+	char *joined = malloc(8192);
+	struct policy_result res = { POLICY_DENY, NULL, -1 };
+	struct policy_query q;
+	struct call c;
+	size_t argc = 0, used = 0, i;
+	ssize_t n, elen;
+	bool ok = false;
+	bool expected;
+
+	expected = tracer_take_expect(old_tid, &want_path, &want_argv);
+	if (!expected)
+		expected = tracer_take_expect(pid, &want_path, &want_argv);
+	if (!cmd || !argv || !joined)
+		goto out;
+	elen = target_exe(pid, exe, sizeof(exe));
+	n = tracer_cmdline(pid, cmd, 256 * 1024);
+	if (elen < 0 || n < 0)
+		goto out;
+	cmd[n] = '\0';
+	for (i = 0; i < (size_t)n && argc < 4096; ) {
+		argv[argc++] = cmd + i;
+		i += strlen(cmd + i) + 1;
+	}
+	joined[0] = '\0';
+	for (i = 0; i < argc && used + 1 < 8192; i++) {
+		int w = snprintf(joined + used, 8192 - used, "%s%s",
+				 i ? " " : "", argv[i]);
+
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	/* a file without a path on disk never matches a path pattern */
+	if (exe[0] != '/' ||
+	    (elen > 10 && strcmp(exe + elen - 10, " (deleted)") == 0))
+		exe[0] = '\0';
+	memset(&q, 0, sizeof(q));
+	q.op = POLICY_OP_EXEC;
+	q.path = exe;
+	q.path_len = strlen(exe);
+	q.argv = argv;
+	q.argc = argc;
+	if (s->session_rules) {
+		policy_eval(s->session_rules, &q, &res);
+		if (!res.rule)
+			policy_eval(s->policy, &q, &res);
+	} else {
+		policy_eval(s->policy, &q, &res);
+	}
+	if (res.decision == POLICY_ALLOW || s->mode == SUP_PERMISSIVE)
+		ok = true;
+	/* what a person approved runs, if it is exactly that */
+	else if (expected && strcmp(want_path, exe) == 0 &&
+		 strcmp(want_argv, joined) == 0)
+		ok = true;
+out:
+	if (!ok) {
+		memset(&c, 0, sizeof(c));
+		c.sup = s;
+		decide_record(&c, pid, "exec", "exec-verify",
+			      joined ? joined : "?", "exec-verify", "kill",
+			      0, expected ? "executed file or argv differ "
+			      "from what was allowed" :
+			      "exec not seen by the supervisor");
+	}
+	free(want_path);
+	free(want_argv);
+	free(cmd);
+	free(argv);
+	free(joined);
+	return ok;
+}
+
+static void tracer_on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	/* the terminal already sent it to the agent's process group */
+	if (si->si_code == SI_KERNEL)
+		return;
+	if (tracer_agent > 0)
+		kill(tracer_agent, sig);
+	tracer_forward_sig = sig;
+}
+
+static void tracer_install_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = tracer_on_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* SIGKILL every process still in the tree. */
+static void tracer_kill_all(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&tracer_lock);
+	for (i = 0; i < TRACER_SLOTS; i++)
+		if (tracer_pids[i] > 0)
+			kill(tracer_pids[i], SIGKILL);
+	pthread_mutex_unlock(&tracer_lock);
+}
+
+int tracer_run(struct sup *s, pid_t agent)
+{
+	unsigned long opts = PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK |
+			     PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+			     PTRACE_O_EXITKILL;
+	int exit_status = -1;
+	bool agent_gone = false;
+	int killed_for_failure = 0;
+
+	tracer_agent = agent;
+	tracer_add(agent);
+	tracer_install_signals();
+	(void)opts;
+	for (;;) {
+		unsigned long msg = 0;
+		int status, event, sig;
+		pid_t pid;
+
+		if (atomic_load(&s->failed) && !killed_for_failure) {
+			tracer_kill_all();
+			killed_for_failure = 1;
+		}
+		pid = waitpid(-1, &status, __WALL);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;	/* ECHILD: the whole tree is gone */
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			tracer_del(pid);
+			if (audit_process_exit(s->audit, pid, sup_real_ns(),
+					       status) < 0)
+				sup_fail(s, EIO, "cannot write the audit log");
+			if (pid == agent) {
+				exit_status = WIFEXITED(status) ?
+					WEXITSTATUS(status) :
+					128 + WTERMSIG(status);
+				agent_gone = true;
+				/* what the agent left running ends with it */
+				tracer_kill_all();
+			}
+			continue;
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		if (!tracer_in_tree(pid)) {
+			/* a new child reported before its parent's event */
+			tracer_add(pid);
+		}
+		event = (status >> 16) & 0xff;
+		sig = WSTOPSIG(status);
+		switch (event) {
+		case PTRACE_EVENT_FORK:
+		case PTRACE_EVENT_VFORK:
+		case PTRACE_EVENT_CLONE:
+			if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg) == 0) {
+				pid_t child = (pid_t)msg;
+
+				tracer_add(child);
+				if (event != PTRACE_EVENT_CLONE ||
+				    target_tgid(child) == child)
+					tracer_audit_process(s, child, pid,
+							     false);
+			}
+			ptrace(PTRACE_CONT, pid, 0, 0);
+			break;
+		case PTRACE_EVENT_EXEC:
+			if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg) < 0)
+				msg = (unsigned long)pid;
+			if ((pid_t)msg != pid)
+				tracer_del((pid_t)msg);
+			if (!tracer_verify_exec(s, pid, (pid_t)msg)) {
+				kill(pid, SIGKILL);
+				ptrace(PTRACE_CONT, pid, 0, 0);
+				break;
+			}
+			tracer_audit_process(s, pid, 0, true);
+			ptrace(PTRACE_CONT, pid, 0, 0);
+			break;
+		case PTRACE_EVENT_STOP:
+			if (sig == SIGSTOP || sig == SIGTSTP ||
+			    sig == SIGTTIN || sig == SIGTTOU)
+				ptrace(PTRACE_LISTEN, pid, 0, 0);
+			else
+				ptrace(PTRACE_CONT, pid, 0, 0);
+			break;
+		case 0:
+			/* signal-delivery stop: deliver it */
+			ptrace(PTRACE_CONT, pid, 0, sig);
+			break;
+		default:
+			ptrace(PTRACE_CONT, pid, 0, 0);
+			break;
+		}
+	}
+	(void)agent_gone;
+	if (atomic_load(&s->failed))
+		return 125;
+	return exit_status < 0 ? 125 : exit_status;
+}

@@ -105,6 +105,11 @@ $(BUILD)/tests/unit/test_audit_%: tests/unit/test_audit_%.c $(AUDIT_ASAN) \
 	@mkdir -p $(dir $@)
 	$(UNIT_CC)
 
+$(BUILD)/tests/unit/test_protect: tests/unit/test_protect.c \
+		$(BUILD)/asan/supervisor/protect.o
+	@mkdir -p $(dir $@)
+	$(UNIT_CC)
+
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libproctor-asan.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SANFLAGS) -o $@ $< \

@@ -15,6 +15,7 @@
 #include "ask.h"
 #include "audit.h"
 #include "decide.h"
+#include "explain.h"
 #include "notify.h"
 #include "target.h"
 
@@ -134,8 +135,15 @@ record:
 	out->allow = allow;
 	out->err = allow ? 0 : err;
 	out->policy = res.decision;
-	if (!allow)
-		decide_report(s, c, r, exe, rule);
+	if (!allow) {
+		bool told = s->explain &&
+			    explain_deny(c, policy_op_name(r->q.op),
+					 r->resolved ? r->resolved : r->target,
+					 rule);
+
+		if (!told)
+			decide_report(s, c, r, exe, rule);
+	}
 }
 
 void decide_record(struct call *c, pid_t pid, const char *op,

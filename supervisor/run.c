@@ -387,7 +387,7 @@ static int run_session(struct run_options *o, int argc, char **argv)
 	si.policy_text = policy_source_text(policy, &policy_len);
 	si.policy_len = policy_len;
 	si.mode = o->mode == SUP_PERMISSIVE ? "permissive" : "enforce";
-	r = audit_session_begin(s.audit, &si, NULL);
+	r = audit_session_begin(s.audit, &si, &s.session_id);
 	if (r < 0) {
 		fprintf(stderr, "proctor: cannot write the audit log: %s\n",
 			strerror(-r));

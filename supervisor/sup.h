@@ -32,6 +32,7 @@ struct sup {
 	int listener;			/* seccomp notification fd */
 	pid_t agent;			/* the agent's main process */
 	pid_t self;			/* proctor's pid */
+	int64_t session_id;		/* audit session */
 	enum sup_mode mode;
 	enum sup_on_audit_error on_audit_error;
 	bool quiet;

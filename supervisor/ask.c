@@ -1,20 +1,101 @@
 /*
- * ask.c - the answer channels for `ask` decisions (ask.h).
+ * ask.c - waiting for a human's answer to an `ask` decision (ask.h).
  *
- * This file holds the immediate channels; the interactive ones report
- * themselves as unavailable until they are built, and then the request is
- * denied (fail closed) with the channel named "unavailable".
+ * Holds the pending requests, the waiting itself, the answers coming back
+ * from the channels (ask_tty.c, ask_console.c) and the remembered answers
+ * ("for the session", "save to the policy file").
+ *
+ * Invariants:
+ *  - One mutex (a->lock) guards the request list, the event ring and the
+ *    remembered text; a request is freed by the last of its waiters, so
+ *    channels never keep a pointer to one: they ask by number (ask_view_*)
+ *    and get a reference to its immutable description.
+ *  - A waiter re-checks every ASK_POLL_MS that its caller is still there
+ *    (SECCOMP_IOCTL_NOTIF_ID_VALID) and gives up at the deadline: nobody
+ *    waits forever, and every way out that is not an answer is deny.
+ *  - The session rules are published with one atomic store of a finished,
+ *    never-changed policy; earlier versions are freed only by ask_free().
+ *
+ * Must never: answer allow without a channel's answer; block while holding
+ * a->lock on anything but memory (the policy file append for "save" is the
+ * one short exception, so that two answers cannot both win).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ask.h"
+#include "policy_buf.h"
+#include "protect.h"
+
+#define ASK_POLL_MS 100
+#define ASK_NEV 256			/* events kept for the channels */
+#define ASK_MAX_PARENTS 16
+#define ASK_CMDLINE_MAX 8192
+
+extern char **environ;
+
+struct ask_item {
+	struct ask_item *next;
+	uint64_t id;
+	struct ask_desc *d;		/* owned reference */
+	int waiters;
+	int64_t deadline;		/* CLOCK_MONOTONIC ns */
+	bool done;
+	struct ask_answer ans;		/* when done */
+};
+
+struct ask_str {
+	struct ask_str *next;
+	char s[];
+};
 
 struct ask {
 	unsigned channels;
 	int timeout_s;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
+	struct ask_item *items;		/* oldest first */
+	uint64_t last_id;
+	int nwait;			/* ask_wait() calls inside */
+	bool stopping;
+	struct ask_event ev[ASK_NEV];
+	uint64_t ev_seq;		/* of the latest event */
+	struct ask_str *strs;		/* interned strings */
+	/* remembered answers */
+	_Atomic(struct policy *) session;
+	struct policy **versions;
+	size_t nversions;
+	struct policy_buf session_text;
+	char cwd[PATH_MAX];
+	char *home;
+	/* the session */
+	pid_t self;
+	int64_t session_id;
+	char **command;
+	char *save_to;			/* absolute */
+	struct ask_tty *tty;
+	struct ask_console *console;
 };
+
+static int64_t ask_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- channels ---------------------------------------------------------- */
 
 int ask_parse_channels(const char *s, unsigned *mask)
 {
@@ -45,40 +126,1306 @@ int ask_parse_channels(const char *s, unsigned *mask)
 	return 0;
 }
 
+const char *ask_default_channels(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return "deny";
+	close(fd);
+	return "console";
+}
+
+bool ask_is_interactive(const struct ask *a)
+{
+	if (a->channels & (ASK_ALLOW | ASK_DENY))
+		return false;
+	return (a->channels & (ASK_TTY | ASK_CONSOLE)) != 0;
+}
+
+static void ask_wake(struct ask *a)
+{
+	if (a->tty)
+		ask_tty_wake(a->tty);
+	if (a->console)
+		ask_console_wake(a->console);
+}
+
+/* ---- life --------------------------------------------------------------- */
+
 int ask_new(struct ask **out, unsigned channels, int timeout_s)
 {
+	pthread_condattr_t ca;
 	struct ask *a = calloc(1, sizeof(*a));
 
 	if (!a)
 		return -ENOMEM;
 	a->channels = channels;
-	a->timeout_s = timeout_s;
+	a->timeout_s = timeout_s > 0 ? timeout_s : 120;
+	a->self = getpid();
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	policy_buf_init(&a->session_text);
+	atomic_init(&a->session, NULL);
 	*out = a;
+	return 0;
+}
+
+static int ask_set_save_to(struct ask *a, const char *path)
+{
+	struct policy_buf b;
+	struct stat st;
+	char *slash;
+	int ret;
+
+	policy_buf_init(&b);
+	if (path[0] == '/')
+		ret = policy_buf_adds(&b, path);
+	else
+		ret = policy_buf_addf(&b, "%s/%s", a->cwd, path);
+	if (ret < 0)
+		goto out;
+	slash = strrchr(b.p, '/');
+	*slash = '\0';
+	if (stat(b.p[0] ? b.p : "/", &st) < 0 || !S_ISDIR(st.st_mode)) {
+		ret = -ENOENT;
+		fprintf(stderr, "proctor: --save-to %s: its directory does "
+			"not exist\n", path);
+		goto out;
+	}
+	*slash = '/';
+	if (stat(b.p, &st) == 0 && !S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		fprintf(stderr, "proctor: --save-to %s: not a regular file\n",
+			path);
+		goto out;
+	}
+	a->save_to = policy_buf_detach(&b);
+	ret = a->save_to ? 0 : -ENOMEM;
+out:
+	policy_buf_release(&b);
+	return ret;
+}
+
+int ask_start(struct ask *a, const struct ask_session *si,
+	      struct protect *protect)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	const char *home = getenv("HOME");
+	size_t n, i;
+	int ret;
+
+	a->self = si->self;
+	a->session_id = si->session_id;
+	if (!getcwd(a->cwd, sizeof(a->cwd)))
+		snprintf(a->cwd, sizeof(a->cwd), "/");
+	a->home = strdup(home && home[0] == '/' ? home : "/");
+	for (n = 0; si->command && si->command[n]; n++)
+		;
+	a->command = calloc(n + 1, sizeof(char *));
+	if (!a->home || !a->command)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		a->command[i] = strdup(si->command[i]);
+		if (!a->command[i])
+			return -ENOMEM;
+	}
+	if (si->save_to) {
+		ret = ask_set_save_to(a, si->save_to);
+		if (ret < 0)
+			return ret;
+		ret = protect_add(protect, a->save_to, false);
+		if (ret < 0) {
+			fprintf(stderr, "proctor: cannot protect %s: %s\n",
+				a->save_to, strerror(-ret));
+			return ret;
+		}
+	}
+	if (!ask_is_interactive(a))
+		return 0;
+	if (a->channels & ASK_TTY) {
+		ret = ask_tty_start(&a->tty, a);
+		if (ret < 0) {
+			fprintf(stderr, "proctor: --ask tty: cannot use the "
+				"terminal /dev/tty: %s\n", strerror(-ret));
+			return ret;
+		}
+	}
+	if (a->channels & ASK_CONSOLE) {
+		ret = ask_console_dir(dir, sizeof(dir), true);
+		if (ret < 0) {
+			fprintf(stderr, "proctor: --ask console: no private "
+				"directory for the approval socket (%s); set "
+				"XDG_RUNTIME_DIR\n", strerror(-ret));
+			return ret;
+		}
+		snprintf(path, sizeof(path), "%s/%d.sock", dir, (int)a->self);
+		ret = protect_add(protect, dir, true);
+		if (ret < 0) {
+			fprintf(stderr, "proctor: cannot protect %s: %s\n",
+				dir, strerror(-ret));
+			return ret;
+		}
+		ret = ask_console_start(&a->console, a, path);
+		if (ret < 0) {
+			fprintf(stderr, "proctor: --ask console: cannot listen "
+				"on %s: %s\n", path, strerror(-ret));
+			return ret;
+		}
+	}
 	return 0;
 }
 
 void ask_free(struct ask *a)
 {
+	struct ask_str *s, *sn;
+	struct timespec ts;
+	size_t i;
+	int tries;
+
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stopping = true;
+	pthread_cond_broadcast(&a->cond);
+	for (tries = 0; a->nwait > 0 && tries < 50; tries++) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 100000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&a->cond, &a->lock, &ts);
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (a->tty)
+		ask_tty_stop(a->tty);
+	if (a->console)
+		ask_console_stop(a->console);
+	a->tty = NULL;
+	a->console = NULL;
+	if (a->nwait > 0)
+		return;		/* a waiter is stuck: leak rather than crash */
+	for (s = a->strs; s; s = sn) {
+		sn = s->next;
+		free(s);
+	}
+	for (i = 0; i < a->nversions; i++)
+		policy_free(a->versions[i]);
+	free(a->versions);
+	policy_buf_release(&a->session_text);
+	for (i = 0; a->command && a->command[i]; i++)
+		free(a->command[i]);
+	free(a->command);
+	free(a->save_to);
+	free(a->home);
+	pthread_cond_destroy(&a->cond);
+	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
 
-bool ask_is_interactive(const struct ask *a)
+pid_t ask_self(const struct ask *a)
 {
-	return (a->channels & (ASK_TTY | ASK_CONSOLE)) != 0;
+	return a->self;
+}
+
+int64_t ask_session_id(const struct ask *a)
+{
+	return a->session_id;
+}
+
+char *const *ask_command(const struct ask *a)
+{
+	return a->command;
+}
+
+const char *ask_save_to(const struct ask *a)
+{
+	return a->save_to;
+}
+
+const char *ask_cwd(const struct ask *a)
+{
+	return a->cwd;
+}
+
+int ask_timeout(const struct ask *a)
+{
+	return a->timeout_s;
+}
+
+const struct policy *ask_session_rules(const struct ask *a)
+{
+	if (!a)
+		return NULL;
+	return atomic_load_explicit(&((struct ask *)a)->session,
+				    memory_order_acquire);
+}
+
+/* Under a->lock. Returns a string that lives until ask_free(), or NULL. */
+static const char *ask_intern(struct ask *a, const char *s)
+{
+	struct ask_str *p;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	for (p = a->strs; p; p = p->next)
+		if (strcmp(p->s, s) == 0)
+			return p->s;
+	n = strlen(s);
+	p = malloc(sizeof(*p) + n + 1);
+	if (!p)
+		return "?";
+	memcpy(p->s, s, n + 1);
+	p->next = a->strs;
+	a->strs = p;
+	return p->s;
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p and its code point; 0 if
+ * invalid. */
+static size_t ask_utf8(const unsigned char *p, uint32_t *cp)
+{
+	unsigned char c = p[0];
+	size_t n, i;
+	uint32_t v;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		v = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		v = c & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) ||
+	    v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+static bool ask_cp_unsafe(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c ||
+	       cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void ask_text_safe(const char *s, char *out, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t o = 0;
+
+	if (n == 0)
+		return;
+	while (*p) {
+		char tmp[16];
+		size_t tl, adv;
+		uint32_t cp = 0;
+
+		if (*p < 0x20 || *p == 0x7f) {
+			tl = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
+			adv = 1;
+		} else if (*p < 0x80) {
+			tmp[0] = (char)*p;
+			tl = 1;
+			adv = 1;
+		} else {
+			adv = ask_utf8(p, &cp);
+			if (adv == 0) {
+				tl = (size_t)snprintf(tmp, sizeof(tmp),
+						      "\\x%02x", *p);
+				adv = 1;
+			} else if (ask_cp_unsafe(cp)) {
+				tl = (size_t)snprintf(tmp, sizeof(tmp),
+						      "\\u{%x}", cp);
+			} else {
+				memcpy(tmp, p, adv);
+				tl = adv;
+			}
+		}
+		if (o + tl + 4 > n) {
+			if (o + 4 <= n) {
+				memcpy(out + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		memcpy(out + o, tmp, tl);
+		o += tl;
+		p += adv;
+	}
+	out[o < n ? o : n - 1] = '\0';
+}
+
+/* ---- what a request is --------------------------------------------------- */
+
+static char *ask_dup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Reads at most max bytes of a /proc file; *len gets the size. */
+static char *ask_slurp(const char *path, size_t max, size_t *len)
+{
+	char *buf = malloc(max + 1);
+	size_t got = 0;
+	ssize_t r;
+	int fd;
+
+	*len = 0;
+	if (!buf)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	while (got < max) {
+		r = read(fd, buf + got, max - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+static int ask_proc_argv(pid_t pid, char ***argvp, size_t *argcp)
+{
+	char path[64], *buf, **argv;
+	size_t len, i, n = 0, k = 0;
+
+	*argvp = NULL;
+	*argcp = 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	buf = ask_slurp(path, ASK_CMDLINE_MAX, &len);
+	if (!buf)
+		return -errno;
+	for (i = 0; i < len; i++)
+		if (buf[i] == '\0')
+			n++;
+	if (len > 0 && buf[len - 1] != '\0')
+		n++;
+	argv = calloc(n + 1, sizeof(char *));
+	if (!argv) {
+		free(buf);
+		return -ENOMEM;
+	}
+	for (i = 0; i < len && k < n; i += strlen(buf + i) + 1) {
+		argv[k] = strdup(buf + i);
+		if (!argv[k])
+			break;
+		k++;
+	}
+	free(buf);
+	*argvp = argv;
+	*argcp = k;
+	return 0;
+}
+
+static void ask_free_argv(char **argv, size_t argc)
+{
+	size_t i;
+
+	for (i = 0; argv && i < argc; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* argv joined with spaces; words with blanks or quotes in single quotes. */
+static char *ask_join(char *const *argv, size_t argc)
+{
+	struct policy_buf b;
+	size_t i;
+	int ret = 0;
+
+	policy_buf_init(&b);
+	for (i = 0; i < argc && ret == 0; i++) {
+		const char *w = argv[i];
+
+		if (i)
+			ret = policy_buf_addc(&b, ' ');
+		if (ret == 0 && (w[0] == '\0' || strpbrk(w, " \t'\"\\$")))
+			ret = policy_buf_addf(&b, "'%s'", w);
+		else if (ret == 0)
+			ret = policy_buf_adds(&b, w);
+	}
+	if (ret == 0 && !b.p)
+		ret = policy_buf_adds(&b, "");
+	if (ret < 0) {
+		policy_buf_release(&b);
+		return NULL;
+	}
+	return policy_buf_detach(&b);
+}
+
+static char *ask_readlink(const char *path)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* Parent pid from /proc/PID/stat (0 when unknown); comm into comm. */
+static pid_t ask_proc_ppid(pid_t pid, char *comm, size_t n)
+{
+	char path[64], *buf, *open_p, *close_p;
+	size_t len;
+	long ppid = 0;
+
+	comm[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	buf = ask_slurp(path, 1024, &len);
+	if (!buf)
+		return 0;
+	open_p = strchr(buf, '(');
+	close_p = strrchr(buf, ')');
+	if (open_p && close_p && close_p > open_p) {
+		size_t cl = (size_t)(close_p - open_p - 1);
+
+		if (cl >= n)
+			cl = n - 1;
+		memcpy(comm, open_p + 1, cl);
+		comm[cl] = '\0';
+		if (sscanf(close_p + 1, " %*c %ld", &ppid) != 1)
+			ppid = 0;
+	}
+	free(buf);
+	return (pid_t)ppid;
+}
+
+static void ask_parents(struct ask *a, struct ask_desc *d)
+{
+	char comm[64], path[64];
+	pid_t p = ask_proc_ppid(d->tgid ? d->tgid : d->pid, comm,
+				sizeof(comm));
+
+	d->parents = calloc(ASK_MAX_PARENTS, sizeof(*d->parents));
+	if (!d->parents)
+		return;
+	while (p > 1 && p != a->self && d->nparents < ASK_MAX_PARENTS) {
+		struct ask_parent *pa = &d->parents[d->nparents];
+		char **argv = NULL;
+		size_t argc = 0;
+		pid_t next = ask_proc_ppid(p, comm, sizeof(comm));
+
+		pa->pid = p;
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)p);
+		pa->exe = ask_readlink(path);
+		if (!pa->exe)
+			pa->exe = strdup(comm);
+		if (ask_proc_argv(p, &argv, &argc) == 0) {
+			pa->cmdline = ask_join(argv, argc);
+			ask_free_argv(argv, argc);
+		}
+		d->nparents++;
+		p = next;
+	}
+}
+
+/* Appends s so that the policy reads it as one literal word (glob
+ * characters, variables, `~`, quotes and blanks escaped). -EINVAL for
+ * bytes no rule can hold (newline and other controls). */
+static int ask_word(struct policy_buf *b, const char *s, size_t n)
+{
+	size_t i;
+	int ret = 0;
+
+	if (n == 0)
+		return policy_buf_adds(b, "\"\"");
+	for (i = 0; i < n && ret == 0; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return -EINVAL;
+		if (strchr("*?[]{}\\$~\"# ,!^", c))
+			ret = policy_buf_addc(b, '\\');
+		if (ret == 0)
+			ret = policy_buf_addc(b, (char)c);
+	}
+	return ret;
+}
+
+/* Does "allow OP PATTERN" compile? */
+static bool ask_pattern_ok(struct ask *a, const char *op, const char *pat)
+{
+	struct policy_vars vars = { a->home, a->cwd, environ };
+	struct policy *p = NULL;
+	struct policy_buf b;
+	bool ok = false;
+
+	policy_buf_init(&b);
+	if (policy_buf_addf(&b, "allow %s %s\n", op, pat) < 0)
+		goto out;
+	if (policy_new(&p, &vars) < 0)
+		goto out;
+	ok = policy_add_text(p, "pattern", b.p, b.len, NULL, NULL) == 0 &&
+	     policy_finish(p, NULL, NULL) == 0;
+out:
+	policy_free(p);
+	policy_buf_release(&b);
+	return ok;
+}
+
+static void ask_patterns(struct ask *a, struct ask_desc *d)
+{
+	struct policy_buf ex, br;
+	size_t i;
+	int ret = 0;
+
+	policy_buf_init(&ex);
+	policy_buf_init(&br);
+	if (d->has_query && (d->op == POLICY_OP_READ ||
+			     d->op == POLICY_OP_WRITE)) {
+		const char *slash = strrchr(d->qpath, '/');
+
+		ret = ask_word(&ex, d->qpath, strlen(d->qpath));
+		if (ret == 0 && slash && slash != d->qpath &&
+		    !((size_t)(slash - d->qpath) == strlen(a->home) &&
+		      strncmp(d->qpath, a->home, strlen(a->home)) == 0)) {
+			if (ask_word(&br, d->qpath,
+				     (size_t)(slash - d->qpath)) == 0)
+				policy_buf_adds(&br, "/**");
+		}
+	} else if (d->has_query && d->op == POLICY_OP_EXEC &&
+		   d->qpath[0] == '/') {
+		ret = ask_word(&ex, d->qpath, strlen(d->qpath));
+		if (ret == 0 && ask_word(&br, d->qpath,
+					 strlen(d->qpath)) == 0)
+			policy_buf_adds(&br, " *");
+		for (i = 1; i < d->qargc && ret == 0; i++) {
+			ret = policy_buf_addc(&ex, ' ');
+			if (ret == 0)
+				ret = ask_word(&ex, d->qargv[i],
+					       strlen(d->qargv[i]));
+		}
+	} else if (d->op == POLICY_OP_CONNECT && d->target) {
+		const char *t = d->target;
+		const char *colon = strrchr(t, ':');
+
+		if (strncmp(t, "unix:", 5) == 0) {
+			ret = policy_buf_adds(&ex, "unix:");
+			if (ret == 0)
+				ret = ask_word(&ex, t + 5, strlen(t + 5));
+		} else if (colon && d->hostname && d->hostname[0]) {
+			ret = policy_buf_addf(&ex, "%s%s", d->hostname, colon);
+			if (ret == 0)
+				policy_buf_addf(&br, "%s:*", d->hostname);
+		} else if (colon) {
+			ret = policy_buf_adds(&ex, t);
+			if (ret == 0)
+				policy_buf_addf(&br, "%.*s:*",
+						(int)(colon - t), t);
+		} else {
+			ret = -EINVAL;
+		}
+	} else {
+		ret = -EINVAL;
+	}
+	if (ret == 0 && ex.p && ask_pattern_ok(a, d->op_name, ex.p))
+		d->exact = policy_buf_detach(&ex);
+	if (d->exact && br.p && strcmp(br.p, d->exact) != 0 &&
+	    ask_pattern_ok(a, d->op_name, br.p))
+		d->broader = policy_buf_detach(&br);
+	policy_buf_release(&ex);
+	policy_buf_release(&br);
+}
+
+static struct ask_desc *ask_desc_build(struct ask *a,
+				       const struct ask_request *rq)
+{
+	struct ask_desc *d = calloc(1, sizeof(*d));
+	const struct policy_query *q = rq->query;
+	char path[64];
+	size_t i;
+
+	if (!d)
+		return NULL;
+	atomic_init(&d->refs, 1);
+	if (q)
+		d->op = q->op;
+	else if (!rq->op || policy_op_parse(rq->op, &d->op) < 0)
+		d->op = 0;
+	d->op_name = d->op ? policy_op_name(d->op) : "?";
+	d->syscall = ask_dup(rq->syscall);
+	d->requested = strdup(rq->target ? rq->target : "?");
+	d->resolved = ask_dup(rq->resolved);
+	d->target = d->resolved ? d->resolved : d->requested;
+	d->hostname = ask_dup(rq->hostname);
+	d->exe = strdup(rq->exe ? rq->exe : "?");
+	d->rule = strdup(rq->rule ? rq->rule : "?");
+	d->rule_text = ask_dup(rq->rule_text);
+	d->pid = rq->pid;
+	d->tgid = rq->tgid ? rq->tgid : rq->pid;
+	if (!d->syscall && rq->syscall)
+		goto fail;
+	if (!d->requested || !d->exe || !d->rule)
+		goto fail;
+	if (q && (q->op == POLICY_OP_READ || q->op == POLICY_OP_WRITE ||
+		  q->op == POLICY_OP_EXEC) && q->path) {
+		d->qpath = strndup(q->path, q->path_len);
+		if (!d->qpath)
+			goto fail;
+		if (q->argc > 0 && q->argv) {
+			d->qargv = calloc(q->argc + 1, sizeof(char *));
+			if (!d->qargv)
+				goto fail;
+			for (i = 0; i < q->argc; i++) {
+				d->qargv[i] = strdup(q->argv[i] ?
+						     q->argv[i] : "");
+				if (!d->qargv[i])
+					goto fail;
+				d->qargc++;
+			}
+		}
+		d->has_query = memchr(q->path, '\0', q->path_len) == NULL;
+	}
+	ask_proc_argv(d->tgid, &d->argv, &d->argc);
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)d->pid);
+	d->cwd = ask_readlink(path);
+	ask_parents(a, d);
+	ask_patterns(a, d);
+	return d;
+fail:
+	ask_desc_put(d);
+	return NULL;
+}
+
+void ask_desc_put(const struct ask_desc *cd)
+{
+	struct ask_desc *d = (struct ask_desc *)cd;
+	size_t i;
+
+	if (!d || atomic_fetch_sub(&d->refs, 1) != 1)
+		return;
+	free(d->syscall);
+	free(d->requested);
+	free(d->resolved);
+	free(d->hostname);
+	free(d->exe);
+	free(d->rule);
+	free(d->rule_text);
+	ask_free_argv(d->argv, d->argc);
+	free(d->cwd);
+	for (i = 0; d->parents && i < d->nparents; i++) {
+		free(d->parents[i].exe);
+		free(d->parents[i].cmdline);
+	}
+	free(d->parents);
+	free(d->exact);
+	free(d->broader);
+	free(d->qpath);
+	ask_free_argv(d->qargv, d->qargc);
+	free(d);
+}
+
+static bool ask_streq(const char *x, const char *y)
+{
+	if (!x || !y)
+		return x == y;
+	return strcmp(x, y) == 0;
+}
+
+/* Under a->lock: the pending request that this one duplicates. */
+static struct ask_item *ask_find_same(struct ask *a,
+				      const struct ask_desc *d)
+{
+	struct ask_item *it;
+
+	for (it = a->items; it; it = it->next) {
+		const struct ask_desc *o = it->d;
+
+		if (!it->done && o->op == d->op &&
+		    ask_streq(o->requested, d->requested) &&
+		    ask_streq(o->resolved, d->resolved) &&
+		    ask_streq(o->rule, d->rule))
+			return it;
+	}
+	return NULL;
+}
+
+static struct ask_item *ask_find(struct ask *a, uint64_t id)
+{
+	struct ask_item *it;
+
+	for (it = a->items; it; it = it->next)
+		if (it->id == id)
+			return it;
+	return NULL;
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static struct ask_event *ask_event_new(struct ask *a,
+				       enum ask_event_kind kind, uint64_t id)
+{
+	struct ask_event *e;
+
+	a->ev_seq++;
+	e = &a->ev[a->ev_seq % ASK_NEV];
+	memset(e, 0, sizeof(*e));
+	e->seq = a->ev_seq;
+	e->kind = kind;
+	e->id = id;
+	e->uid = -1;
+	e->pid = -1;
+	return e;
+}
+
+size_t ask_events(struct ask *a, uint64_t *seq, struct ask_event *out,
+		  size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->ev_seq > ASK_NEV && *seq < a->ev_seq - ASK_NEV)
+		*seq = a->ev_seq - ASK_NEV;
+	while (*seq < a->ev_seq && n < max) {
+		(*seq)++;
+		out[n++] = a->ev[*seq % ASK_NEV];
+	}
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
+
+uint64_t ask_event_seq(struct ask *a)
+{
+	uint64_t s;
+
+	pthread_mutex_lock(&a->lock);
+	s = a->ev_seq;
+	pthread_mutex_unlock(&a->lock);
+	return s;
+}
+
+/* Under a->lock: the request is answered. */
+static void ask_finish(struct ask *a, struct ask_item *it,
+		       enum policy_decision dec, const char *channel,
+		       int64_t uid, const char *user, int64_t pid,
+		       const char *remember)
+{
+	struct ask_event *e;
+
+	if (it->done)
+		return;
+	it->done = true;
+	it->ans.decision = dec;
+	it->ans.channel = channel;
+	it->ans.uid = uid;
+	it->ans.user = user;
+	it->ans.pid = pid;
+	it->ans.remember = remember;
+	e = ask_event_new(a, ASK_EV_RESOLVED, it->id);
+	e->decision = dec;
+	e->channel = channel;
+	e->uid = uid;
+	e->user = user;
+	e->pid = pid;
+	e->remember = remember;
+	pthread_cond_broadcast(&a->cond);
+	ask_wake(a);
+}
+
+static void ask_withdraw(struct ask *a, struct ask_item *it,
+			 const char *reason)
+{
+	struct ask_event *e;
+
+	if (it->done)
+		return;
+	it->done = true;
+	it->ans.decision = POLICY_DENY;
+	it->ans.channel = "withdrawn";
+	it->ans.uid = -1;
+	it->ans.pid = -1;
+	e = ask_event_new(a, ASK_EV_WITHDRAWN, it->id);
+	e->decision = POLICY_DENY;
+	e->channel = "withdrawn";
+	e->reason = reason;
+	pthread_cond_broadcast(&a->cond);
+	ask_wake(a);
+}
+
+/* ---- waiting ------------------------------------------------------------ */
+
+static bool ask_caller_alive(const struct ask_request *rq)
+{
+	uint64_t id = rq->notif_id;
+
+	if (rq->listener < 0)
+		return true;
+	return ioctl(rq->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+static void ask_hint(struct ask *a, uint64_t id, const struct ask_desc *d)
+{
+	char what[512];
+
+	ask_text_safe(d->target, what, sizeof(what));
+	fprintf(stderr, "proctor: waiting for approval of request %llu "
+		"(%s %s): run 'proctor approve' in another terminal\n",
+		(unsigned long long)id, d->op_name, what);
 }
 
 void ask_wait(struct ask *a, const struct ask_request *rq,
 	      struct ask_answer *ans)
 {
+	struct ask_desc *d;
+	struct ask_item *it;
+	int64_t t0 = ask_now(), checked = t0, now;
+	bool fresh = false, gone = false, hint = false;
+	uint64_t id = 0;
+
 	memset(ans, 0, sizeof(*ans));
 	ans->uid = -1;
 	ans->pid = -1;
-	(void)rq;
+	ans->decision = POLICY_DENY;
 	if (a->channels & ASK_ALLOW) {
 		ans->decision = POLICY_ALLOW;
 		ans->channel = "allow";
 		return;
 	}
-	ans->decision = POLICY_DENY;
-	ans->channel = (a->channels & ASK_DENY) ? "deny" : "unavailable";
+	if (a->channels & ASK_DENY) {
+		ans->channel = "deny";
+		return;
+	}
+	if (!a->tty && !a->console) {
+		ans->channel = "unavailable";
+		return;
+	}
+	d = ask_desc_build(a, rq);
+	if (!d) {
+		ans->channel = "error";
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	a->nwait++;
+	if (a->stopping) {
+		ans->channel = "stopping";
+		goto out;
+	}
+	it = ask_find_same(a, d);
+	if (!it) {
+		struct ask_item **pp;
+
+		it = calloc(1, sizeof(*it));
+		if (!it) {
+			ans->channel = "error";
+			goto out;
+		}
+		it->id = ++a->last_id;
+		it->d = d;
+		d = NULL;
+		it->deadline = t0 + (int64_t)a->timeout_s * 1000000000;
+		for (pp = &a->items; *pp; pp = &(*pp)->next)
+			;
+		*pp = it;
+		fresh = true;
+		ask_wake(a);
+		hint = !a->tty && a->console &&
+		       ask_console_attached(a->console) == 0;
+	}
+	it->waiters++;
+	id = it->id;
+	if (hint) {
+		struct ask_desc *hd = it->d;
+
+		atomic_fetch_add(&hd->refs, 1);
+		pthread_mutex_unlock(&a->lock);
+		ask_hint(a, id, hd);
+		ask_desc_put(hd);
+		pthread_mutex_lock(&a->lock);
+	}
+	(void)fresh;
+	while (!it->done) {
+		struct timespec ts;
+		int64_t until = ask_now() + ASK_POLL_MS * 1000000LL;
+
+		if (until > it->deadline)
+			until = it->deadline;
+		ts.tv_sec = until / 1000000000;
+		ts.tv_nsec = until % 1000000000;
+		pthread_cond_timedwait(&a->cond, &a->lock, &ts);
+		if (it->done)
+			break;
+		now = ask_now();
+		if (a->stopping) {
+			ask_finish(a, it, POLICY_DENY, "stopping", -1, NULL,
+				   -1, NULL);
+			break;
+		}
+		if (now >= it->deadline) {
+			ask_finish(a, it, POLICY_DENY, "timeout", -1, NULL,
+				   -1, NULL);
+			break;
+		}
+		if (now - checked >= ASK_POLL_MS * 1000000LL) {
+			bool alive;
+
+			checked = now;
+			pthread_mutex_unlock(&a->lock);
+			alive = ask_caller_alive(rq);
+			pthread_mutex_lock(&a->lock);
+			if (!alive) {
+				gone = true;
+				break;
+			}
+		}
+	}
+	if (gone && !it->done) {
+		ans->channel = "withdrawn";
+		if (it->waiters == 1)
+			ask_withdraw(a, it, "the caller ended or was "
+				     "interrupted");
+	} else {
+		*ans = it->ans;
+	}
+	it->waiters--;
+	if (it->waiters == 0) {
+		struct ask_item **pp;
+
+		for (pp = &a->items; *pp; pp = &(*pp)->next) {
+			if (*pp == it) {
+				*pp = it->next;
+				break;
+			}
+		}
+		ask_desc_put(it->d);
+		free(it);
+	}
+out:
+	ans->wait_ns = ask_now() - t0;
+	a->nwait--;
+	if (a->stopping)
+		pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	ask_desc_put(d);
+}
+
+/* ---- views -------------------------------------------------------------- */
+
+int ask_view_next(struct ask *a, uint64_t after, struct ask_view *v)
+{
+	struct ask_item *it;
+	int ret = -ENOENT;
+
+	memset(v, 0, sizeof(*v));
+	pthread_mutex_lock(&a->lock);
+	for (it = a->items; it; it = it->next) {
+		if (it->done || it->id <= after)
+			continue;
+		v->id = it->id;
+		v->d = it->d;
+		atomic_fetch_add(&it->d->refs, 1);
+		v->waiters = it->waiters;
+		v->time_left_ms = (it->deadline - ask_now()) / 1000000;
+		if (v->time_left_ms < 0)
+			v->time_left_ms = 0;
+		ret = 0;
+		break;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return ret;
+}
+
+void ask_view_release(struct ask_view *v)
+{
+	ask_desc_put(v->d);
+	v->d = NULL;
+}
+
+bool ask_is_pending(struct ask *a, uint64_t id)
+{
+	struct ask_item *it;
+	bool p;
+
+	pthread_mutex_lock(&a->lock);
+	it = ask_find(a, id);
+	p = it && !it->done;
+	pthread_mutex_unlock(&a->lock);
+	return p;
+}
+
+/* ---- answers and remembered rules ----------------------------------------- */
+
+struct ask_diag {
+	char *err;
+	size_t n;
+	bool set;
+};
+
+static void ask_diag_fn(void *ctx, enum policy_diag_severity sev,
+			const char *file, unsigned line, unsigned col,
+			const char *msg)
+{
+	struct ask_diag *dg = ctx;
+
+	(void)file;
+	(void)line;
+	(void)col;
+	if (sev != POLICY_DIAG_ERROR || dg->set)
+		return;
+	snprintf(dg->err, dg->n, "not a valid rule: %s", msg);
+	dg->set = true;
+}
+
+static bool ask_has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* Appends the rule to --save-to with a comment naming the session. */
+static int ask_save(struct ask *a, const char *rule,
+		    const struct ask_reply *r, char *err, size_t errlen)
+{
+	struct policy_buf b;
+	struct stat st;
+	char when[64], who[128];
+	struct tm tm;
+	time_t t = time(NULL);
+	size_t off = 0, i;
+	char last = '\n';
+	int fd, ret = 0;
+
+	policy_buf_init(&b);
+	fd = open(a->save_to, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+		  O_NOFOLLOW | O_NOCTTY, 0644);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		ret = -EIO;
+		snprintf(err, errlen, "cannot write %s: %s", a->save_to,
+			 fd < 0 ? strerror(errno) : "not a regular file");
+		goto out;
+	}
+	if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
+		last = '\n';
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(who, sizeof(who), "%s", r->user ? r->user : "?");
+	for (i = 0; who[i]; i++)
+		if ((unsigned char)who[i] < 0x20 || who[i] == 0x7f)
+			who[i] = '?';
+	ret = policy_buf_addf(&b, "%s# added by %s via %s, proctor session "
+			      "%lld (pid %d), %s\n%s",
+			      last == '\n' ? "" : "\n", who, r->channel,
+			      (long long)a->session_id, (int)a->self, when,
+			      rule);
+	if (ret < 0)
+		goto out;
+	while (off < b.len) {
+		ssize_t w = write(fd, b.p + off, b.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			ret = -EIO;
+			snprintf(err, errlen, "cannot write %s: %s",
+				 a->save_to, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		ret = -EIO;
+		snprintf(err, errlen, "cannot write %s: %s", a->save_to,
+			 strerror(errno));
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	policy_buf_release(&b);
+	return ret;
+}
+
+/* Under a->lock: compile the session rules plus one, save it if asked,
+ * publish. */
+static int ask_remember(struct ask *a, const struct ask_desc *d,
+			const struct ask_reply *r, const char *scope,
+			char *err, size_t errlen)
+{
+	struct policy_vars vars = { a->home, a->cwd, environ };
+	struct ask_diag dg = { err, errlen, false };
+	const char *pat = r->pattern && r->pattern[0] ? r->pattern : d->exact;
+	struct policy_buf text, rule;
+	struct policy *p = NULL, **nv;
+	int ret;
+
+	policy_buf_init(&text);
+	policy_buf_init(&rule);
+	if (!pat) {
+		snprintf(err, errlen, "this target cannot be written as a "
+			 "rule: answer once, or give a pattern");
+		ret = -ENOTSUP;
+		goto out;
+	}
+	if (ask_has_control(pat)) {
+		snprintf(err, errlen, "a pattern cannot hold control "
+			 "characters");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (strcmp(scope, "policy") == 0 && !a->save_to) {
+		snprintf(err, errlen, "no policy file to save to (start "
+			 "proctor with --save-to FILE)");
+		ret = -ENOTSUP;
+		goto out;
+	}
+	ret = policy_buf_addf(&rule, "%s %s %s\n",
+			      policy_decision_name(r->decision), d->op_name,
+			      pat);
+	if (ret == 0 && a->session_text.len)
+		ret = policy_buf_add(&text, a->session_text.p,
+				     a->session_text.len);
+	if (ret == 0)
+		ret = policy_buf_add(&text, rule.p, rule.len);
+	if (ret == 0)
+		ret = policy_new(&p, &vars);
+	if (ret < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	ret = policy_add_text(p, "session", text.p, text.len, ask_diag_fn,
+			      &dg);
+	if (ret == 0)
+		ret = policy_finish(p, ask_diag_fn, &dg);
+	if (ret < 0) {
+		if (!dg.set)
+			snprintf(err, errlen, "not a valid rule: %s",
+				 strerror(-ret));
+		ret = -EINVAL;
+		goto out;
+	}
+	nv = realloc(a->versions, (a->nversions + 1) * sizeof(*nv));
+	if (!nv) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	a->versions = nv;
+	if (strcmp(scope, "policy") == 0) {
+		ret = ask_save(a, rule.p, r, err, errlen);
+		if (ret < 0)
+			goto out;
+	}
+	a->versions[a->nversions++] = p;
+	atomic_store_explicit(&a->session, p, memory_order_release);
+	p = NULL;
+	policy_buf_release(&a->session_text);
+	a->session_text = text;
+	policy_buf_init(&text);
+out:
+	policy_free(p);
+	policy_buf_release(&text);
+	policy_buf_release(&rule);
+	return ret;
+}
+
+/* Under a->lock: pending requests the new session rules now decide. */
+static void ask_settle(struct ask *a, const struct ask_reply *r,
+		       const char *user, const char *remember)
+{
+	const struct policy *p = atomic_load(&a->session);
+	struct ask_item *it;
+
+	for (it = a->items; it && p; it = it->next) {
+		const struct ask_desc *d = it->d;
+		struct policy_query q;
+		struct policy_result res = { POLICY_DENY, NULL, -1 };
+
+		if (it->done || !d->has_query)
+			continue;
+		memset(&q, 0, sizeof(q));
+		q.op = d->op;
+		q.path = d->qpath;
+		q.path_len = strlen(d->qpath);
+		q.argv = (const char *const *)d->qargv;
+		q.argc = d->qargc;
+		policy_eval(p, &q, &res);
+		if (res.rule && res.decision != POLICY_ASK)
+			ask_finish(a, it, res.decision, r->channel, r->uid,
+				   user, r->pid, remember);
+	}
+}
+
+int ask_reply(struct ask *a, const struct ask_reply *r, char *err,
+	      size_t errlen)
+{
+	const char *remember = r->remember;
+	const char *user;
+	struct ask_item *it;
+	int ret = 0;
+
+	if (errlen)
+		err[0] = '\0';
+	if (remember && strcmp(remember, "once") == 0)
+		remember = NULL;
+	if (remember && strcmp(remember, "session") != 0 &&
+	    strcmp(remember, "policy") != 0) {
+		snprintf(err, errlen, "remember is once, session or policy");
+		return -EINVAL;
+	}
+	if (r->decision != POLICY_ALLOW && r->decision != POLICY_DENY) {
+		snprintf(err, errlen, "the answer is allow or deny");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&a->lock);
+	it = ask_find(a, r->id);
+	if (!it || it->done) {
+		snprintf(err, errlen, "request %llu is not waiting (answered, "
+			 "withdrawn or timed out)", (unsigned long long)r->id);
+		ret = -ENOENT;
+		goto out;
+	}
+	if (!r->op || !r->target || strcmp(r->op, it->d->op_name) != 0 ||
+	    strcmp(r->target, it->d->target) != 0) {
+		snprintf(err, errlen, "request %llu is not %s %s: the answer "
+			 "must name its operation and target",
+			 (unsigned long long)r->id, r->op ? r->op : "?",
+			 r->target ? r->target : "?");
+		ret = -ESTALE;
+		goto out;
+	}
+	if (remember) {
+		ret = ask_remember(a, it->d, r, remember, err, errlen);
+		if (ret < 0)
+			goto out;
+	}
+	user = ask_intern(a, r->user);
+	remember = remember ? (strcmp(remember, "session") == 0 ?
+			       "session" : "policy") : NULL;
+	ask_finish(a, it, r->decision, r->channel, r->uid, user, r->pid,
+		   remember);
+	if (remember)
+		ask_settle(a, r, user, remember);
+out:
+	pthread_mutex_unlock(&a->lock);
+	return ret;
 }

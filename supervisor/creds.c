@@ -20,9 +20,11 @@
 
 static __thread bool creds_same;	/* proctor not root: umask only */
 static __thread bool creds_switched;
+static __thread struct creds creds_cur;	/* valid when creds_switched */
 static __thread mode_t creds_cur_umask;
 static __thread struct __user_cap_data_struct creds_saved_caps[2];
 static __thread int creds_saved_ngroups;
+static __thread gid_t creds_saved_egid;
 static __thread gid_t creds_saved_groups[CREDS_MAX_GROUPS];
 
 int creds_thread_init(bool same_creds)
@@ -39,6 +41,7 @@ int creds_thread_init(bool same_creds)
 		return 0;
 	if (syscall(SYS_capget, &h, creds_saved_caps) < 0)
 		return -errno;
+	creds_saved_egid = getegid();
 	creds_saved_ngroups = getgroups(CREDS_MAX_GROUPS, creds_saved_groups);
 	if (creds_saved_ngroups < 0)
 		return -errno;
@@ -117,13 +120,25 @@ int creds_read(pid_t tid, struct creds *c)
 	return 0;
 }
 
-static int creds_set_umask(mode_t m)
+void creds_set_umask(mode_t m)
 {
 	if (m != creds_cur_umask) {
 		umask(m);
 		creds_cur_umask = m;
 	}
-	return 0;
+}
+
+/* Same identity as the thread holds now (umask aside)? */
+static bool creds_same_as_current(const struct creds *c)
+{
+	const struct creds *k = &creds_cur;
+
+	return creds_switched && k->euid == c->euid &&
+	       k->fsuid == c->fsuid && k->egid == c->egid &&
+	       k->fsgid == c->fsgid && k->cap_eff == c->cap_eff &&
+	       k->ngroups == c->ngroups &&
+	       memcmp(k->groups, c->groups,
+		      (size_t)c->ngroups * sizeof(gid_t)) == 0;
 }
 
 int creds_enter(const struct creds *c)
@@ -133,9 +148,10 @@ int creds_enter(const struct creds *c)
 	struct __user_cap_data_struct d[2];
 	int r;
 
-	creds_set_umask(c->umask);
-	if (creds_same)
+	if (creds_same || creds_same_as_current(c))
 		return 0;
+	if (creds_switched)
+		creds_leave();
 	if (syscall(SYS_setgroups, c->ngroups, c->groups) < 0)
 		goto fail;
 	if (syscall(SYS_setresgid, -1, c->egid, -1) < 0)
@@ -152,12 +168,18 @@ int creds_enter(const struct creds *c)
 	if (syscall(SYS_capset, &h, d) < 0)
 		goto fail;
 	creds_switched = true;
+	creds_cur = *c;
 	return 0;
 fail:
 	r = -errno;
 	creds_switched = true;
 	creds_leave();
 	return r;
+}
+
+bool creds_is_switched(void)
+{
+	return creds_switched;
 }
 
 int creds_leave(void)
@@ -169,8 +191,8 @@ int creds_leave(void)
 		return 0;
 	if (syscall(SYS_setresuid, -1, 0, -1) < 0 ||
 	    syscall(SYS_setfsuid, 0) < 0 ||
-	    syscall(SYS_setresgid, -1, 0, -1) < 0 ||
-	    syscall(SYS_setfsgid, 0) < 0 ||
+	    syscall(SYS_setresgid, -1, creds_saved_egid, -1) < 0 ||
+	    syscall(SYS_setfsgid, creds_saved_egid) < 0 ||
 	    syscall(SYS_setgroups, creds_saved_ngroups,
 		    creds_saved_groups) < 0 ||
 	    syscall(SYS_capset, &h, creds_saved_caps) < 0)

@@ -35,10 +35,18 @@ int creds_thread_init(bool same_creds);
 /* Read the credentials of task tid from /proc/TID/status. */
 int creds_read(pid_t tid, struct creds *c);
 
-/* Become c (this thread only). No-op for what already matches. */
+/* Become c (this thread only), umask aside. A no-op when the thread
+ * already holds c. */
 int creds_enter(const struct creds *c);
 
-/* Back to proctor's own credentials (this thread only). */
+/* Set this thread's umask (creating calls only). */
+void creds_set_umask(mode_t m);
+
+/* Does this thread hold a caller's credentials now? */
+bool creds_is_switched(void);
+
+/* Back to proctor's own credentials (this thread only), for work that
+ * needs proctor's own privileges. */
 int creds_leave(void);
 
 #endif

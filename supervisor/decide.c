@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "ask.h"
+#include "creds.h"
+#include "emulate.h"
 #include "audit.h"
 #include "decide.h"
 #include "explain.h"
@@ -84,8 +86,7 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 	int err = r->deny_errno ? r->deny_errno : EACCES;
 	int ret;
 
-	if (target_exe(c->req.pid, exe, sizeof(exe)) < 0)
-		snprintf(exe, sizeof(exe), "?");
+	emulate_exe(c, exe, sizeof(exe));
 	if (r->protect_check &&
 	    protect_hit(&s->protect,
 			r->protect_path ? r->protect_path : r->q.path,
@@ -116,9 +117,16 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 			.notif_id = c->req.id, .listener = s->listener,
 		};
 
+		bool switched = creds_is_switched();
+
 		if (ask_is_interactive(s->ask))
 			notify_may_block(s);
+		/* the answer channels work with proctor's own credentials */
+		if (switched)
+			creds_leave();
 		ask_wait(s->ask, &rq, &ans);
+		if (switched && emulate_enter_creds(c) < 0)
+			ans.decision = POLICY_DENY;
 		ansp = &ans;
 		allow = ans.decision == POLICY_ALLOW;
 	}
@@ -136,7 +144,12 @@ record:
 	out->err = allow ? 0 : err;
 	out->policy = res.decision;
 	if (!allow) {
-		bool told = s->explain &&
+		bool told;
+
+		/* nothing more is done for the caller: proctor's own
+		 * credentials reach its stderr */
+		creds_leave();
+		told = s->explain &&
 			    explain_deny(c, policy_op_name(r->q.op),
 					 r->resolved ? r->resolved : r->target,
 					 rule);

@@ -12,6 +12,7 @@
 #include "decide.h"
 #include "emulate.h"
 #include "notify.h"
+#include "proctab.h"
 
 #ifndef __NR_fchmodat2
 #define __NR_fchmodat2 452
@@ -43,6 +44,15 @@ void dispatch_call(struct call *c)
 	case __NR_pidfd_getfd: case __NR_process_vm_readv:
 	case __NR_process_vm_writev:
 		emulate_reach(c);
+		break;
+	case __NR_setuid: case __NR_setgid: case __NR_setreuid:
+	case __NR_setregid: case __NR_setresuid: case __NR_setresgid:
+	case __NR_setfsuid: case __NR_setfsgid: case __NR_setgroups:
+	case __NR_capset: case __NR_prctl:
+		/* decided on registers: nothing to judge, but proctor's
+		 * cached credentials of the caller are stale from now on */
+		proctab_creds_invalidate();
+		c->answer = CALL_CONTINUE;
 		break;
 	default:
 		emulate_fs(c);

@@ -18,9 +18,21 @@ void emulate_net(struct call *c);	/* connect bind sendto sendmsg */
 void emulate_exec(struct call *c);	/* execve execveat: decide only */
 void emulate_reach(struct call *c);	/* signals, process_vm, pidfd */
 
-/* Shared by handlers: switch to the caller's credentials for the current
- * call (reads /proc/TID/status). Returns 0 or -errno. */
+/* Shared by handlers: take the caller's credentials for the current call
+ * (cached per task, see proctab.h) - after copying its memory (which
+ * needs proctor's own privileges) and BEFORE resolving any path, so that
+ * every permission check of the walk is the caller's. Pair with
+ * emulate_leave_creds(). Free when the caller is proctor's own identity.
+ * Returns 0 or -errno. */
 int emulate_enter_creds(struct call *c);
 void emulate_leave_creds(struct call *c);
+
+/* Before a call that creates a file: take the caller's current umask
+ * (read fresh: umask changes are not trapped). Returns 0 or -errno. */
+int emulate_umask(struct call *c);
+
+/* The caller's process id (cached), and its executable into buf. */
+pid_t emulate_tgid(struct call *c);
+void emulate_exe(struct call *c, char *buf, size_t n);
 
 #endif

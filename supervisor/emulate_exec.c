@@ -21,13 +21,22 @@
 #include "target.h"
 #include "tracer.h"
 
-#define EXEC_MAX_ARGS 4096
-#define EXEC_MAX_BYTES (256 * 1024)
+/* What is copied for the decision: a per-thread buffer serves the usual
+ * command line; longer ones (link lines) get a heap buffer up to the
+ * kernel's own limits (MAX_ARG_STRLEN pages, 2 MiB of strings). */
+#define EXEC_SMALL_ARGS 512
+#define EXEC_SMALL_BYTES (32 * 1024)
+#define EXEC_MAX_ARGS (256 * 1024)
+#define EXEC_MAX_BYTES (2 * 1024 * 1024)
+
+static __thread char *exec_small_argv[EXEC_SMALL_ARGS + 1];
+static __thread char exec_small_buf[EXEC_SMALL_BYTES];
 
 /* Copy argv: pointers then strings, within EXEC_MAX_*. *argc set. Returns
  * 0 or -errno. Strings are stored in buf, pointers in argv. */
 static int exec_read_argv(struct call *c, uint64_t addr, char **argv,
-			  size_t *argc, char *buf, size_t bufsz)
+			  size_t maxargs, size_t *argc, char *buf,
+			  size_t bufsz)
 {
 	size_t used = 0, n = 0;
 	uint64_t p;
@@ -37,7 +46,7 @@ static int exec_read_argv(struct call *c, uint64_t addr, char **argv,
 		*argc = 0;
 		return 0;
 	}
-	for (n = 0; n < EXEC_MAX_ARGS; n++) {
+	for (n = 0; n < maxargs; n++) {
 		ssize_t len;
 
 		r = target_read(c, addr + n * 8, &p, sizeof(p));
@@ -53,7 +62,7 @@ static int exec_read_argv(struct call *c, uint64_t addr, char **argv,
 		argv[n] = buf + used;
 		used += (size_t)len + 1;
 	}
-	if (n == EXEC_MAX_ARGS)
+	if (n == maxargs)
 		return -E2BIG;
 	argv[n] = NULL;
 	*argc = n;
@@ -81,10 +90,12 @@ static void exec_join(char *const *argv, size_t argc, char *out, size_t n)
 void emulate_exec(struct call *c)
 {
 	const struct seccomp_data *d = &c->req.data;
-	static const size_t bufsz = EXEC_MAX_BYTES;
 	char path[PATH_MAX];
-	char **argv = NULL;
-	char *buf = NULL, *joined = NULL;
+	char **argv = exec_small_argv;
+	char *buf = exec_small_buf;
+	char **big_argv = NULL;
+	char *big_buf = NULL;
+	char joined[8192];
 	struct resolved r;
 	struct decide_req dr;
 	struct decide_out out;
@@ -108,30 +119,41 @@ void emulate_exec(struct call *c)
 		path_addr = d->args[0];
 		argv_addr = d->args[1];
 	}
-	argv = calloc(EXEC_MAX_ARGS + 1, sizeof(*argv));
-	buf = malloc(bufsz);
-	joined = malloc(8192);
-	if (!argv || !buf || !joined) {
-		call_fail(c, ENOMEM);
-		goto out;
-	}
 	len = target_read_str(c, path_addr, path, sizeof(path));
 	if (len < 0) {
 		call_fail(c, (int)-len);
 		goto out;
 	}
-	ret = exec_read_argv(c, argv_addr, argv, &argc, buf, bufsz);
+	ret = exec_read_argv(c, argv_addr, argv, EXEC_SMALL_ARGS, &argc, buf,
+			     EXEC_SMALL_BYTES);
+	if (ret == -E2BIG) {
+		big_argv = calloc(EXEC_MAX_ARGS + 1, sizeof(*big_argv));
+		big_buf = malloc(EXEC_MAX_BYTES);
+		if (!big_argv || !big_buf) {
+			call_fail(c, ENOMEM);
+			goto out;
+		}
+		argv = big_argv;
+		buf = big_buf;
+		ret = exec_read_argv(c, argv_addr, argv, EXEC_MAX_ARGS, &argc,
+				     buf, EXEC_MAX_BYTES);
+	}
 	if (ret < 0) {
 		call_fail(c, -ret);
 		goto out;
 	}
-	c->tgid = target_tgid(c->req.pid);
+	emulate_tgid(c);
+	ret = emulate_enter_creds(c);
+	if (ret < 0) {
+		call_fail(c, -ret);
+		goto out;
+	}
 	ret = resolve_at(c, dirfd, path, rflags, &r);
 	if (ret < 0) {
 		call_fail(c, -ret);	/* ENOENT etc.: nothing runs */
 		goto out;
 	}
-	exec_join(argv, argc, joined, 8192);
+	exec_join(argv, argc, joined, sizeof(joined));
 	memset(&dr, 0, sizeof(dr));
 	dr.q.op = POLICY_OP_EXEC;
 	dr.q.path = r.no_path ? "" : r.path;
@@ -149,8 +171,8 @@ void emulate_exec(struct call *c)
 	tracer_expect_exec(c->req.pid, dr.q.path, joined);
 	c->answer = CALL_CONTINUE;
 out:
+	emulate_leave_creds(c);
 	resolved_release(&r);
-	free(argv);
-	free(buf);
-	free(joined);
+	free(big_argv);
+	free(big_buf);
 }

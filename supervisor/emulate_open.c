@@ -32,24 +32,6 @@
 			  O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | \
 			  O_PATH | O_TMPFILE)
 
-int emulate_enter_creds(struct call *c)
-{
-	struct creds cr;
-	int r;
-
-	r = creds_read(c->req.pid, &cr);
-	if (r < 0)
-		return r == -ENOENT ? -ENOENT : -EACCES;
-	if (!call_valid(c))
-		return -ENOENT;
-	return creds_enter(&cr);
-}
-
-void emulate_leave_creds(struct call *c)
-{
-	if (creds_leave() < 0)
-		sup_fail(c->sup, EPERM, "cannot restore proctor's credentials");
-}
 
 static bool open_is_write(uint64_t flags)
 {
@@ -175,9 +157,14 @@ void emulate_open(struct call *c)
 		call_fail(c, (int)-len);
 		return;
 	}
-	c->tgid = target_tgid(c->req.pid);
+	emulate_tgid(c);
+	ret = emulate_enter_creds(c);
+	if (ret < 0) {
+		call_fail(c, -ret);
+		return;
+	}
 
-	rflags = RESOLVE_F_PARENT;
+	rflags = RESOLVE_F_ABSENT_PARENT;
 	if (!(flags & O_NOFOLLOW) &&
 	    !((flags & O_CREAT) && (flags & O_EXCL)))
 		rflags |= RESOLVE_F_FOLLOW;
@@ -233,16 +220,17 @@ void emulate_open(struct call *c)
 	if (r.obj >= 0 && S_ISFIFO(r.st.st_mode) &&
 	    !(flags & (O_NONBLOCK | O_PATH)))
 		notify_may_block(c->sup);
-	ret = emulate_enter_creds(c);
-	if (ret < 0) {
-		call_fail(c, -ret);
-		goto out;
+	if (r.obj < 0) {
+		ret = emulate_umask(c);
+		if (ret < 0) {
+			call_fail(c, -ret);
+			goto out;
+		}
 	}
 	if (r.obj >= 0)
 		fd = open_reopen(&r, flags);
 	else
 		fd = open_create(&r, flags, mode);
-	emulate_leave_creds(c);
 	if (fd < 0) {
 		call_fail(c, -fd);
 		goto out;
@@ -251,5 +239,6 @@ void emulate_open(struct call *c)
 	c->fd = fd;
 	c->fd_cloexec = (flags & O_CLOEXEC) != 0;
 out:
+	emulate_leave_creds(c);
 	resolved_release(&r);
 }

@@ -44,6 +44,10 @@ static const int filter_notify[] = {
 	__NR_pidfd_open, __NR_kill, __NR_tkill, __NR_tgkill,
 	__NR_rt_sigqueueinfo, __NR_rt_tgsigqueueinfo,
 	__NR_pidfd_send_signal,
+	/* credential changes: proctor's cache of them is invalidated */
+	__NR_setuid, __NR_setgid, __NR_setreuid, __NR_setregid,
+	__NR_setresuid, __NR_setresgid, __NR_setfsuid, __NR_setfsgid,
+	__NR_setgroups, __NR_capset,
 };
 
 struct filter_errno {
@@ -98,6 +102,19 @@ static int filter_add_rules(scmp_filter_ctx ctx, pid_t proctor_pid)
 				     filter_refused[i].nr, 0);
 		if (r < 0)
 			return r;
+	}
+	/* prctl options that change capabilities */
+	{
+		static const int opts[] = { PR_CAPBSET_DROP, PR_SET_KEEPCAPS,
+					    PR_SET_SECUREBITS, PR_CAP_AMBIENT };
+
+		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, __NR_prctl,
+					     1, SCMP_A0(SCMP_CMP_EQ,
+							(scmp_datum_t)opts[i]));
+			if (r < 0)
+				return r;
+		}
 	}
 	/* namespaces: unshare and clone with any CLONE_NEW* flag set */
 	for (i = 0; i < 32; i++) {

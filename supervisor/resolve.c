@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,15 +197,27 @@ static int resolve_split(const char *path, char *dirbuf, size_t n,
 	return 0;
 }
 
-static int resolve_base(struct call *c, int dirfd, const char *path)
+static int resolve_root_fd = -1;
+
+static void resolve_open_root(void)
 {
+	resolve_root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* The base directory descriptor; *owned says whether to close it. */
+static int resolve_base(struct call *c, int dirfd, const char *path,
+			bool *owned)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	char what[32];
 	int fd;
 
+	*owned = true;
 	if (path[0] == '/') {
 		/* the agent cannot chroot (filter.c): its root is ours */
-		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		return fd < 0 ? -errno : fd;
+		pthread_once(&once, resolve_open_root);
+		*owned = false;
+		return resolve_root_fd < 0 ? -EBADF : resolve_root_fd;
 	}
 	if (dirfd == AT_FDCWD)
 		return target_open_proc(c, "cwd", O_PATH);
@@ -220,7 +233,7 @@ int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
 {
 	char dirpart[PATH_MAX];
 	const char *walk = path;
-	bool trailing;
+	bool trailing, owned = true;
 	int base = -1;
 	int fd, ret;
 	size_t plen;
@@ -231,14 +244,14 @@ int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
 	if (ret < 0)
 		return ret;
 	if (ret == 0) {
-		base = resolve_base(c, dirfd, path);
+		base = resolve_base(c, dirfd, path, &owned);
 		if (base < 0)
 			return base;
 		walk = path;
 	}
 	if (!walk[0]) {
 		/* the base itself is the object */
-		r->obj = base;
+		r->obj = owned ? base : fcntl(base, F_DUPFD_CLOEXEC, 0);
 		base = -1;
 		r->obj_err = 0;
 		goto have_obj;
@@ -250,7 +263,8 @@ int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
 		goto have_obj;
 	}
 	r->obj_err = fd;
-	if (fd != -ENOENT || !(flags & RESOLVE_F_PARENT)) {
+	if (fd != -ENOENT ||
+	    !(flags & (RESOLVE_F_PARENT | RESOLVE_F_ABSENT_PARENT))) {
 		ret = fd;
 		goto out;
 	}
@@ -312,7 +326,7 @@ have_obj:
 	}
 	ret = 0;
 out:
-	if (base >= 0)
+	if (base >= 0 && owned)
 		close(base);
 	return ret;
 }

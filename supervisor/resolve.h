@@ -24,6 +24,7 @@ enum resolve_flags {
 	RESOLVE_F_EMPTY_PATH = 1 << 1,	/* "" means dirfd itself */
 	RESOLVE_F_PARENT = 1 << 2,	/* also resolve parent + last name */
 	RESOLVE_F_DIRECTORY = 1 << 3,	/* trailing slash semantics */
+	RESOLVE_F_ABSENT_PARENT = 1 << 4,/* parent only when obj is absent */
 };
 
 struct resolved {

@@ -28,10 +28,9 @@
 
 #include "audit.h"
 #include "decide.h"
+#include "proctab.h"
 #include "target.h"
 #include "tracer.h"
-
-#define TRACER_SLOTS 4096	/* open addressing; pids, processes+threads */
 
 struct tracer_expect {
 	pid_t tid;
@@ -40,82 +39,13 @@ struct tracer_expect {
 };
 
 static pthread_mutex_t tracer_lock = PTHREAD_MUTEX_INITIALIZER;
-static pid_t tracer_pids[TRACER_SLOTS];		/* 0 free, -1 deleted */
-static size_t tracer_count;
 static struct tracer_expect tracer_expects[256];
 static volatile sig_atomic_t tracer_forward_sig;
 static pid_t tracer_agent;
 
-static size_t tracer_hash(pid_t pid)
-{
-	return ((size_t)pid * 2654435761u) % TRACER_SLOTS;
-}
-
-static void tracer_add(pid_t pid)
-{
-	size_t i, h = tracer_hash(pid), del = TRACER_SLOTS;
-
-	pthread_mutex_lock(&tracer_lock);
-	for (i = 0; i < TRACER_SLOTS; i++) {
-		size_t k = (h + i) % TRACER_SLOTS;
-
-		if (tracer_pids[k] == pid)
-			goto out;
-		if (tracer_pids[k] == -1 && del == TRACER_SLOTS)
-			del = k;
-		if (tracer_pids[k] == 0) {
-			if (del == TRACER_SLOTS)
-				del = k;
-			break;
-		}
-	}
-	if (del < TRACER_SLOTS) {
-		tracer_pids[del] = pid;
-		tracer_count++;
-	}
-out:
-	pthread_mutex_unlock(&tracer_lock);
-}
-
-static void tracer_del(pid_t pid)
-{
-	size_t i, h = tracer_hash(pid);
-
-	pthread_mutex_lock(&tracer_lock);
-	for (i = 0; i < TRACER_SLOTS; i++) {
-		size_t k = (h + i) % TRACER_SLOTS;
-
-		if (tracer_pids[k] == 0)
-			break;
-		if (tracer_pids[k] == pid) {
-			tracer_pids[k] = -1;
-			tracer_count--;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&tracer_lock);
-}
-
 bool tracer_in_tree(pid_t pid)
 {
-	size_t i, h = tracer_hash(pid);
-	bool found = false;
-
-	if (pid <= 0)
-		return false;
-	pthread_mutex_lock(&tracer_lock);
-	for (i = 0; i < TRACER_SLOTS; i++) {
-		size_t k = (h + i) % TRACER_SLOTS;
-
-		if (tracer_pids[k] == 0)
-			break;
-		if (tracer_pids[k] == pid) {
-			found = true;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&tracer_lock);
-	return found;
+	return proctab_has(pid);
 }
 
 void tracer_expect_exec(pid_t tid, const char *path, const char *argv)
@@ -320,18 +250,6 @@ static void tracer_install_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
-/* SIGKILL every process still in the tree. */
-static void tracer_kill_all(void)
-{
-	size_t i;
-
-	pthread_mutex_lock(&tracer_lock);
-	for (i = 0; i < TRACER_SLOTS; i++)
-		if (tracer_pids[i] > 0)
-			kill(tracer_pids[i], SIGKILL);
-	pthread_mutex_unlock(&tracer_lock);
-}
-
 int tracer_run(struct sup *s, pid_t agent)
 {
 	unsigned long opts = PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK |
@@ -342,7 +260,7 @@ int tracer_run(struct sup *s, pid_t agent)
 	int killed_for_failure = 0;
 
 	tracer_agent = agent;
-	tracer_add(agent);
+	proctab_add(agent, agent, getpid(), NULL);
 	tracer_install_signals();
 	(void)opts;
 	for (;;) {
@@ -351,7 +269,7 @@ int tracer_run(struct sup *s, pid_t agent)
 		pid_t pid;
 
 		if (atomic_load(&s->failed) && !killed_for_failure) {
-			tracer_kill_all();
+			proctab_kill_all(SIGKILL);
 			killed_for_failure = 1;
 		}
 		pid = waitpid(-1, &status, __WALL);
@@ -361,7 +279,7 @@ int tracer_run(struct sup *s, pid_t agent)
 			break;	/* ECHILD: the whole tree is gone */
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			tracer_del(pid);
+			proctab_del(pid);
 			if (audit_process_exit(s->audit, pid, sup_real_ns(),
 					       status) < 0)
 				sup_fail(s, EIO, "cannot write the audit log");
@@ -371,15 +289,15 @@ int tracer_run(struct sup *s, pid_t agent)
 					128 + WTERMSIG(status);
 				agent_gone = true;
 				/* what the agent left running ends with it */
-				tracer_kill_all();
+				proctab_kill_all(SIGKILL);
 			}
 			continue;
 		}
 		if (!WIFSTOPPED(status))
 			continue;
-		if (!tracer_in_tree(pid)) {
+		if (!proctab_has(pid)) {
 			/* a new child reported before its parent's event */
-			tracer_add(pid);
+			proctab_add(pid, target_tgid(pid), 0, NULL);
 		}
 		event = (status >> 16) & 0xff;
 		sig = WSTOPSIG(status);
@@ -389,10 +307,17 @@ int tracer_run(struct sup *s, pid_t agent)
 		case PTRACE_EVENT_CLONE:
 			if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg) == 0) {
 				pid_t child = (pid_t)msg;
+				pid_t tgid = event == PTRACE_EVENT_CLONE ?
+					target_tgid(child) : child;
 
-				tracer_add(child);
-				if (event != PTRACE_EVENT_CLONE ||
-				    target_tgid(child) == child)
+				if (!tgid)
+					tgid = child;
+				proctab_add(child, tgid,
+					    proctab_tgid(pid) ?
+					    proctab_tgid(pid) : pid, NULL);
+				/* a new task: its credentials are read anew */
+				proctab_creds_invalidate();
+				if (tgid == child)
 					tracer_audit_process(s, child, pid,
 							     false);
 			}
@@ -402,11 +327,18 @@ int tracer_run(struct sup *s, pid_t agent)
 			if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg) < 0)
 				msg = (unsigned long)pid;
 			if ((pid_t)msg != pid)
-				tracer_del((pid_t)msg);
+				proctab_del((pid_t)msg);
+			proctab_creds_invalidate();
 			if (!tracer_verify_exec(s, pid, (pid_t)msg)) {
 				kill(pid, SIGKILL);
 				ptrace(PTRACE_CONT, pid, 0, 0);
 				break;
+			}
+			{
+				char exe[PATH_MAX];
+
+				if (target_exe(pid, exe, sizeof(exe)) >= 0)
+					proctab_set_exe(pid, exe);
 			}
 			tracer_audit_process(s, pid, 0, true);
 			ptrace(PTRACE_CONT, pid, 0, 0);

@@ -1,8 +1,10 @@
 """proctor run: the command line, exit statuses, and the basic decisions
 seen both by the program and in the audit log (issue #2)."""
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 from conftest import PROCTOR
@@ -195,21 +197,40 @@ def test_ask_answered_by_channel(session):
 
 
 def test_non_root_agent(session):
-    d = os.path.join(session.tmp, "nobody")
-    os.mkdir(d)
-    os.chown(d, 65534, 65534)
-    rootfile = os.path.join(session.tmp, "rootonly")
-    with open(rootfile, "w") as f:
-        f.write("root\n")
-    os.chmod(rootfile, 0o600)
-    session.policy(BASE)
-    r = session.run(["setpriv", "--reuid=65534", "--regid=65534",
-                     "--clear-groups", "sh", "-c",
-                     f"echo hi > {d}/f; cat {rootfile}; exit 0"])
-    assert os.stat(os.path.join(d, "f")).st_uid == 65534
-    # the kernel's permission check applies with the agent's credentials
-    assert b"root\n" not in r.stdout
-    assert b"Permission denied" in r.stderr
+    # a directory the unprivileged agent can reach (pytest's own base
+    # directory is 0700)
+    base = tempfile.mkdtemp(prefix="proctor-nonroot-", dir="/tmp")
+    try:
+        os.chmod(base, 0o755)
+        d = os.path.join(base, "nobody")
+        os.mkdir(d)
+        os.chown(d, 65534, 65534)
+        rootfile = os.path.join(base, "rootonly")
+        with open(rootfile, "w") as f:
+            f.write("root\n")
+        os.chmod(rootfile, 0o600)
+        # a world-readable file inside a directory nobody cannot search
+        hidden_dir = os.path.join(base, "private")
+        os.mkdir(hidden_dir, 0o700)
+        hidden = os.path.join(hidden_dir, "readable")
+        with open(hidden, "w") as f:
+            f.write("hidden\n")
+        os.chmod(hidden, 0o644)
+        session.policy(BASE + f"allow write {base}/**\n")
+        r = session.run(["setpriv", "--reuid=65534", "--regid=65534",
+                         "--clear-groups", "sh", "-c",
+                         f"umask 022; echo hi > {d}/f; cat {rootfile}; "
+                         f"cat {hidden}; exit 0"])
+        st = os.stat(os.path.join(d, "f"))
+        assert (st.st_uid, st.st_gid) == (65534, 65534)
+        assert st.st_mode & 0o777 == 0o644
+        # the kernel's permission checks apply with the agent's
+        # credentials: to the file, and to every directory on the way
+        assert b"root\n" not in r.stdout
+        assert b"hidden\n" not in r.stdout
+        assert r.stderr.count(b"Permission denied") == 2
+    finally:
+        shutil.rmtree(base)
 
 
 def test_root_agent_reads_rootonly(session):

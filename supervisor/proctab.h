@@ -1,0 +1,49 @@
+/*
+ * proctab.h - the table of the agent's tasks (processes and threads).
+ *
+ * Filled by the tracer from ptrace events (fork, clone, exec, exit) and
+ * read by the notification threads, so the hot path does not read /proc
+ * for what the tracer already knows: a task's process (tgid), a process's
+ * executable, and a task's credentials (cached against a generation that
+ * every credential-changing event bumps).
+ *
+ * All functions are thread-safe (one mutex; held only for table work).
+ * Strings returned are copied into the caller's buffer.
+ */
+#ifndef PROCTOR_PROCTAB_H
+#define PROCTOR_PROCTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct creds;
+
+/* Add (or update) a task. exe may be NULL: then the process's existing
+ * executable, or its parent's (ppid), is kept. */
+void proctab_add(pid_t tid, pid_t tgid, pid_t ppid, const char *exe);
+void proctab_del(pid_t tid);
+bool proctab_has(pid_t tid);
+
+/* The task's process, 0 when unknown. */
+pid_t proctab_tgid(pid_t tid);
+
+/* The process's executable into buf; -ENOENT when unknown. */
+int proctab_exe(pid_t tgid, char *buf, size_t n);
+void proctab_set_exe(pid_t tgid, const char *exe);
+
+/* Credentials cache. proctab_creds_get copies the cached credentials of
+ * tid if they are of the current generation (returns true). A caller that
+ * reads credentials from /proc takes the generation first and stores with
+ * it, so a change that races the read is never cached as current. */
+bool proctab_creds_get(pid_t tid, struct creds *out);
+unsigned proctab_creds_gen(void);
+void proctab_creds_put(pid_t tid, const struct creds *c, unsigned gen);
+/* Something may have changed some task's credentials. */
+void proctab_creds_invalidate(void);
+
+/* Send sig to every task in the table. */
+void proctab_kill_all(int sig);
+size_t proctab_count(void);
+
+#endif

@@ -79,6 +79,7 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 	struct sup *s = c->sup;
 	struct policy_result res = { POLICY_DENY, NULL, -1 };
 	struct ask_answer ans, *ansp = NULL;
+	const struct policy *session;
 	char rule[PATH_MAX + 32];
 	const char *rule_text = NULL;
 	char exe[PATH_MAX];
@@ -87,10 +88,12 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 	int ret;
 
 	emulate_exe(c, exe, sizeof(exe));
-	if (r->protect_check &&
-	    protect_hit(&s->protect,
-			r->protect_path ? r->protect_path : r->q.path,
-			r->dev, r->ino, r->protect_tree)) {
+	if ((r->protect_check &&
+	     protect_hit(&s->protect,
+			 r->protect_path ? r->protect_path : r->q.path,
+			 r->dev, r->ino, r->protect_tree)) ||
+	    (r->q.op == POLICY_OP_READ && r->q.path &&
+	     protect_hit_secret(&s->protect, r->q.path, r->dev, r->ino))) {
 		snprintf(rule, sizeof(rule), "protected");
 		rule_text = "proctor's own files are protected";
 		res.decision = POLICY_DENY;
@@ -98,8 +101,9 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 		goto record;
 	}
 	res.rule = NULL;
-	if (s->session_rules) {
-		policy_eval(s->session_rules, &r->q, &res);
+	session = ask_session_rules(s->ask);
+	if (session) {
+		policy_eval(session, &r->q, &res);
 		if (!res.rule)
 			policy_eval(s->policy, &r->q, &res);
 	} else {
@@ -115,6 +119,7 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 			.target = r->target, .resolved = r->resolved,
 			.rule = rule, .rule_text = rule_text,
 			.notif_id = c->req.id, .listener = s->listener,
+			.query = &r->q, .hostname = r->hostname,
 		};
 
 		bool switched = creds_is_switched();

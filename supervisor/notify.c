@@ -61,10 +61,12 @@ void sup_fail(struct sup *s, int err, const char *why)
 {
 	int zero = 0;
 
-	if (atomic_compare_exchange_strong(&s->failed, &zero, err))
-		fprintf(stderr, "proctor: %s: %s; stopping the agent\n", why,
-			strerror(err));
-	atomic_store(&s->stopping, 1);
+	if (atomic_compare_exchange_strong(&s->failed, &zero, err)) {
+		fprintf(stderr, "proctor: %s: %s; denying every further call "
+			"and stopping the agent\n", why, strerror(err));
+		/* interrupt the tracer's waitpid so it ends the agent now */
+		pthread_kill(s->main_thread, SIGURG);
+	}
 }
 
 bool call_valid(const struct call *c)

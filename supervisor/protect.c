@@ -5,6 +5,7 @@
  * notification path for every write decision.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +55,40 @@ int protect_add(struct protect *p, const char *path, bool is_dir)
 		p->n_ino++;
 	}
 	return 0;
+}
+
+int protect_add_secret(struct protect *p, const char *path)
+{
+	char real[PATH_MAX];
+	int r;
+
+	/* by its real path: a symlinked key path must not slip through */
+	if (!realpath(path, real))
+		return -errno;
+	r = protect_add(p, real, false);
+	if (r == 0)
+		p->secret[p->n - 1] = true;
+	return r;
+}
+
+bool protect_hit_secret(const struct protect *p, const char *path,
+			dev_t dev, ino_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		struct stat st;
+
+		if (!p->secret[i])
+			continue;
+		if (strcmp(p->paths[i], path) == 0)
+			return true;
+		/* hard links: compare the object itself */
+		if ((dev || ino) && stat(p->paths[i], &st) == 0 &&
+		    st.st_dev == dev && st.st_ino == ino)
+			return true;
+	}
+	return false;
 }
 
 /* Is a (len bytes) a path prefix of b at a component boundary? */

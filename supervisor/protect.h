@@ -22,6 +22,7 @@ struct protect {
 	char *paths[PROTECT_MAX];	/* absolute, normalised; owned */
 	size_t len[PROTECT_MAX];
 	bool is_dir[PROTECT_MAX];	/* protects everything below too */
+	bool secret[PROTECT_MAX];	/* not even readable (signing key) */
 	size_t n;
 	dev_t dev[PROTECT_MAX];		/* inodes of existing protected files */
 	ino_t ino[PROTECT_MAX];
@@ -35,6 +36,13 @@ void protect_release(struct protect *p);
  * path's directory must exist; the file need not (WAL files come and go).
  * Returns 0 or -errno. */
 int protect_add(struct protect *p, const char *path, bool is_dir);
+
+/* Add a file nobody supervised may even read (the audit signing key). */
+int protect_add_secret(struct protect *p, const char *path);
+
+/* Is the object at path (or dev/ino) a secret? */
+bool protect_hit_secret(const struct protect *p, const char *path,
+			dev_t dev, ino_t ino);
 
 /* Does changing the object at path (dev/ino when known, else 0) touch a
  * protected file? `tree` asks whether path is also an ancestor directory of

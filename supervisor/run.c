@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,11 +44,14 @@ struct run_options {
 	const char *audit_path;
 	const char *ask;
 	int ask_timeout;
+	const char *save_to;
 	enum sup_mode mode;
 	enum sup_on_audit_error on_audit_error;
 	bool quiet;
 	bool no_preload;
 	bool no_explain;
+	const char *sign_key;
+	unsigned checkpoint_every;
 	char **command;
 };
 
@@ -70,10 +75,16 @@ static void run_usage(FILE *f)
 "                       deny, allow, or a comma list (first answer wins).\n"
 "                       Default: console with a terminal, deny without.\n"
 "  --ask-timeout SECS   an unanswered ask is denied after SECS (120)\n"
+"  --save-to FILE       policy file where \"allow and save\" answers are\n"
+"                       appended (see docs/approval.md)\n"
 "  --mode MODE          enforce (default) or permissive: decide and record\n"
 "                       every call, but allow all of them\n"
 "  --on-audit-error ACT deny (default: deny further calls, end the agent,\n"
 "                       exit 125) or kill (kill the agent at once)\n"
+"  --sign-key FILE      sign audit checkpoints with this Ed25519 secret key\n"
+"                       (make one with `proctor audit keygen`)\n"
+"  --checkpoint-every N a signed checkpoint every N events (default 1000;\n"
+"                       0: only at the end)\n"
 "  --no-preload         do not inject libproctor-preload.so\n"
 "  --no-explain         no explanation lines on the agent's stderr\n"
 "  -q, --quiet          no deny lines on proctor's stderr\n"
@@ -88,17 +99,22 @@ static void run_usage(FILE *f)
 static int run_parse(int argc, char **argv, struct run_options *o)
 {
 	enum { O_POLICY = 256, O_AUDIT, O_ASK, O_ASK_TIMEOUT, O_MODE,
-	       O_ON_AUDIT_ERROR, O_NO_PRELOAD, O_NO_EXPLAIN };
+	       O_ON_AUDIT_ERROR, O_NO_PRELOAD, O_NO_EXPLAIN, O_SIGN_KEY,
+	       O_CHECKPOINT_EVERY, O_SAVE_TO };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "audit", required_argument, NULL, O_AUDIT },
 		{ "ask", required_argument, NULL, O_ASK },
 		{ "ask-timeout", required_argument, NULL, O_ASK_TIMEOUT },
+		{ "save-to", required_argument, NULL, O_SAVE_TO },
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "on-audit-error", required_argument, NULL,
 		  O_ON_AUDIT_ERROR },
 		{ "no-preload", no_argument, NULL, O_NO_PRELOAD },
 		{ "no-explain", no_argument, NULL, O_NO_EXPLAIN },
+		{ "sign-key", required_argument, NULL, O_SIGN_KEY },
+		{ "checkpoint-every", required_argument, NULL,
+		  O_CHECKPOINT_EVERY },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -110,6 +126,7 @@ static int run_parse(int argc, char **argv, struct run_options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->ask_timeout = 120;
+	o->checkpoint_every = 1000;
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0)
 			dashdash = true;
@@ -128,6 +145,9 @@ static int run_parse(int argc, char **argv, struct run_options *o)
 			break;
 		case O_ASK:
 			o->ask = optarg;
+			break;
+		case O_SAVE_TO:
+			o->save_to = optarg;
 			break;
 		case O_ASK_TIMEOUT:
 			errno = 0;
@@ -166,6 +186,22 @@ static int run_parse(int argc, char **argv, struct run_options *o)
 		case O_NO_EXPLAIN:
 			o->no_explain = true;
 			break;
+		case O_SIGN_KEY:
+			o->sign_key = optarg;
+			break;
+		case O_CHECKPOINT_EVERY: {
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 0 || v > 100000000) {
+				fprintf(stderr, "proctor: --checkpoint-every "
+					"takes a number of events\n");
+				return -1;
+			}
+			o->checkpoint_every = (unsigned)v;
+			break;
+		}
 		case 'q':
 			o->quiet = true;
 			break;
@@ -296,6 +332,7 @@ static char *run_join_argv(int argc, char **argv)
 static int run_session(struct run_options *o, int argc, char **argv)
 {
 	struct audit_session_info si;
+	struct ask_session as;
 	struct sup s;
 	struct filter_prog prog = { NULL, 0 };
 	struct launch l = { -1, -1, -1 };
@@ -319,6 +356,7 @@ static int run_session(struct run_options *o, int argc, char **argv)
 	s.quiet = o->quiet;
 	s.explain = !o->no_explain;
 	s.same_creds = geteuid() != 0;
+	s.main_thread = pthread_self();
 
 	r = run_load_policy(o, &policy);
 	if (r < 0) {
@@ -331,7 +369,7 @@ static int run_session(struct run_options *o, int argc, char **argv)
 	}
 	s.policy = policy;
 	if (!o->ask)
-		o->ask = isatty(STDIN_FILENO) ? "console" : "deny";
+		o->ask = ask_default_channels();
 	if (ask_parse_channels(o->ask, &channels) < 0) {
 		fprintf(stderr, "proctor: --ask takes tty, console, deny or "
 			"allow (or a comma list)\n");
@@ -361,6 +399,24 @@ static int run_session(struct run_options *o, int argc, char **argv)
 		fprintf(stderr, "proctor: cannot open the audit log %s: %s\n",
 			audit_path, err);
 		goto out;
+	}
+	if (o->sign_key) {
+		unsigned char sk[64];
+
+		r = audit_key_load_secret(o->sign_key, sk);
+		if (r == 0)
+			r = audit_set_signing_key(s.audit, sk,
+						  o->checkpoint_every);
+		sodium_memzero(sk, sizeof(sk));
+		if (r == 0)
+			r = protect_add_secret(&s.protect, o->sign_key);
+		if (r < 0) {
+			fprintf(stderr, "proctor: cannot use the signing key "
+				"%s: %s\n", o->sign_key,
+				r == -EPERM ? "others can read it (chmod 600)" :
+				strerror(-r));
+			goto out;
+		}
 	}
 	n = audit_protected_paths(s.audit, ppaths, 16);
 	for (i = 0; i < n; i++)
@@ -393,6 +449,14 @@ static int run_session(struct run_options *o, int argc, char **argv)
 			strerror(-r));
 		goto out;
 	}
+
+	as.self = s.self;
+	as.session_id = s.session_id;
+	as.command = o->command;
+	as.save_to = o->save_to;
+	r = ask_start(s.ask, &as, &s.protect);
+	if (r < 0)
+		goto end;
 
 	r = filter_build(&prog, s.self);
 	if (r < 0) {

@@ -13,6 +13,7 @@
 #define PROCTOR_SUP_H
 
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +34,7 @@ struct sup {
 	pid_t agent;			/* the agent's main process */
 	pid_t self;			/* proctor's pid */
 	int64_t session_id;		/* audit session */
+	pthread_t main_thread;		/* the tracer; woken on failure */
 	enum sup_mode mode;
 	enum sup_on_audit_error on_audit_error;
 	bool quiet;

@@ -236,11 +236,20 @@ static void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 	tracer_forward_sig = sig;
 }
 
+static void tracer_on_alarm(int sig)
+{
+	(void)sig;
+}
+
 static void tracer_install_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct sigaction sa;
 	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tracer_on_alarm;	/* no SA_RESTART: EINTR */
+	sigaction(SIGALRM, &sa, NULL);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = tracer_on_signal;
@@ -257,7 +266,8 @@ int tracer_run(struct sup *s, pid_t agent)
 			     PTRACE_O_EXITKILL;
 	int exit_status = -1;
 	bool agent_gone = false;
-	int killed_for_failure = 0;
+	int killed_for_failure = 0;	/* 1: SIGTERM sent, 2: SIGKILL */
+	int64_t term_at = 0;
 
 	tracer_agent = agent;
 	proctab_add(agent, agent, getpid(), NULL);
@@ -268,9 +278,20 @@ int tracer_run(struct sup *s, pid_t agent)
 		int status, event, sig;
 		pid_t pid;
 
-		if (atomic_load(&s->failed) && !killed_for_failure) {
-			proctab_kill_all(SIGKILL);
-			killed_for_failure = 1;
+		if (atomic_load(&s->failed) && killed_for_failure < 2) {
+			if (s->on_audit_error == SUP_AUDIT_ERR_KILL ||
+			    (killed_for_failure == 1 &&
+			     sup_mono_ns() - term_at > 3000000000LL)) {
+				proctab_kill_all(SIGKILL);
+				killed_for_failure = 2;
+			} else if (!killed_for_failure) {
+				/* every call is denied now; give the agent a
+				 * moment to end on its own, then kill */
+				proctab_kill_all(SIGTERM);
+				term_at = sup_mono_ns();
+				killed_for_failure = 1;
+				alarm(4);
+			}
 		}
 		pid = waitpid(-1, &status, __WALL);
 		if (pid < 0) {

@@ -46,7 +46,8 @@ struct policy_vars {
 /*
  * Diagnostic sink. severity is POLICY_DIAG_ERROR or POLICY_DIAG_WARNING.
  * file is the path as the user wrote it (or the built-in name), line and
- * col are 1-based. msg has no trailing newline.
+ * col are 1-based. msg has no trailing newline. line and col are 0 for a
+ * problem with the whole file (it cannot be read).
  */
 enum policy_diag_severity { POLICY_DIAG_ERROR, POLICY_DIAG_WARNING };
 typedef void (*policy_diag_fn)(void *ctx, enum policy_diag_severity sev,
@@ -101,7 +102,9 @@ struct policy_result {
 	int hostname_index;
 };
 
-/* Create an empty policy (default deny). Returns 0 or -errno. */
+/* Create an empty policy (default deny). Returns 0 or -errno.
+ * vars->home and vars->cwd are copied; vars->environ is read by the
+ * policy_add_* calls and must stay valid until the last of them. */
 int policy_new(struct policy **out, const struct policy_vars *vars);
 
 /*
@@ -163,5 +166,30 @@ int policy_op_parse(const char *s, enum policy_op *out);  /* one op */
 /* The built-in default policy (rules/default.policy), NUL-terminated. */
 extern const char policy_builtin_default[];
 extern const size_t policy_builtin_default_len;
+
+/*
+ * Additions (rules/ engine, after the first version of this header):
+ */
+
+/* Name of the built-in policy in FILE:LINE; `include` of this name (and
+ * `proctor policy --policy` of it) reads the built-in text. */
+#define POLICY_BUILTIN_NAME "builtin:default.policy"
+
+/* policy_add_text() of the built-in default under POLICY_BUILTIN_NAME. */
+int policy_add_builtin(struct policy *p, policy_diag_fn diag, void *ctx);
+
+/*
+ * Fills vars for the running process: home from $HOME when it is an
+ * absolute path, else from the password database; cwd from getcwd() into
+ * cwd_buf; environ from the process. Returns 0 or -errno. The strings stay
+ * owned by the environment / cwd_buf.
+ */
+int policy_vars_from_process(struct policy_vars *vars, char *cwd_buf,
+			     size_t cwd_len);
+
+/* Number of rules loaded so far, and rule i of them (reading order). */
+size_t policy_rule_count(const struct policy *p);
+const struct policy_rule *policy_rule_at(const struct policy *p, size_t i);
+enum policy_decision policy_rule_decision(const struct policy_rule *r);
 
 #endif

@@ -164,6 +164,11 @@ struct ask_desc {
 	size_t qargc;
 };
 
+/* ask_desc.c: describe rq (reads /proc; self: proctor's pid, where the
+ * parent chain stops; vars: to check the patterns). Returns NULL when out
+ * of memory. */
+struct ask_desc *ask_desc_build(const struct ask_request *rq, pid_t self,
+				const struct policy_vars *vars);
 void ask_desc_put(const struct ask_desc *d);
 
 /* A pending request as a channel sees it. */
@@ -199,8 +204,9 @@ struct ask_event {
 	const char *reason;		/* WITHDRAWN: static text */
 };
 
-/* Copy up to max events after *seq (start with *seq = 0 to get only new
- * ones... see ask_event_seq) and advance *seq. Returns how many. */
+/* Copy up to max events after *seq and advance *seq (a reader starts from
+ * ask_event_seq(); one that fell more than the ring behind skips to the
+ * oldest kept). Returns how many. */
 size_t ask_events(struct ask *a, uint64_t *seq, struct ask_event *out,
 		  size_t max);
 

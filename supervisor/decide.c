@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ask.h"
@@ -19,6 +20,7 @@
 #include "decide.h"
 #include "explain.h"
 #include "notify.h"
+#include "proctab.h"
 #include "target.h"
 
 static void decide_report(const struct sup *s, const struct call *c,
@@ -39,7 +41,7 @@ static int decide_audit(struct call *c, const struct decide_req *r,
 			const char *exe, const char *decision,
 			const char *final, const char *rule,
 			const char *rule_text, const struct ask_answer *ans,
-			int err)
+			int err, uint64_t *seq)
 {
 	struct sup *s = c->sup;
 	struct audit_event e;
@@ -71,7 +73,7 @@ static int decide_audit(struct call *c, const struct decide_req *r,
 	}
 	e.errno_ret = err;
 	e.decision_ns = sup_mono_ns() - c->t_start;
-	return audit_append(s->audit, &e, NULL);
+	return audit_append(s->audit, &e, seq);
 }
 
 void decide(struct call *c, struct decide_req *r, struct decide_out *out)
@@ -83,6 +85,7 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 	char rule[PATH_MAX + 32];
 	const char *rule_text = NULL;
 	char exe[PATH_MAX];
+	uint64_t seq = 0;
 	bool allow;
 	int err = r->deny_errno ? r->deny_errno : EACCES;
 	int ret;
@@ -100,6 +103,15 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 		allow = false;
 		goto record;
 	}
+	/* the preload library is proctor's: programs may always load it */
+	if (r->q.op == POLICY_OP_READ && s->preload_path && r->q.path &&
+	    strcmp(r->q.path, s->preload_path) == 0) {
+		snprintf(rule, sizeof(rule), "preload");
+		rule_text = "proctor's preload library";
+		res.decision = POLICY_ALLOW;
+		allow = true;
+		goto record;
+	}
 	res.rule = NULL;
 	session = ask_session_rules(s->ask);
 	if (session) {
@@ -110,6 +122,11 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 		policy_eval(s->policy, &r->q, &res);
 	}
 	policy_rule_location(res.rule, rule, sizeof(rule));
+	/* the name the rule matched, else the first confirmed one */
+	if (!r->hostname && r->q.op == POLICY_OP_CONNECT &&
+	    r->q.net.n_hostnames)
+		r->hostname = r->q.net.hostnames[res.hostname_index >= 0 ?
+			(size_t)res.hostname_index : 0];
 	rule_text = res.rule ? policy_rule_text(res.rule) : NULL;
 	allow = res.decision == POLICY_ALLOW;
 	if (res.decision == POLICY_ASK && s->mode == SUP_ENFORCE) {
@@ -140,7 +157,7 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 record:
 	ret = decide_audit(c, r, exe, policy_decision_name(res.decision),
 			   allow ? "allow" : "deny", rule, rule_text, ansp,
-			   allow ? r->result_errno : err);
+			   allow ? r->result_errno : err, &seq);
 	if (ret < 0) {
 		sup_fail(s, -ret, "cannot write the audit log");
 		allow = false;
@@ -151,9 +168,16 @@ record:
 	if (!allow) {
 		bool told;
 
+		int sig = proctab_preload_sig(emulate_tgid(c));
+
 		/* nothing more is done for the caller: proctor's own
 		 * credentials reach its stderr */
 		creds_leave();
+		proctab_set_last_deny(c->req.pid, seq);
+		/* ask its preload library for the stack: the signal is
+		 * delivered as the denied call returns */
+		if (sig && seq)
+			syscall(SYS_tgkill, emulate_tgid(c), c->req.pid, sig);
 		told = s->explain &&
 			    explain_deny(c, policy_op_name(r->q.op),
 					 r->resolved ? r->resolved : r->target,
@@ -198,4 +222,38 @@ void decide_record(struct call *c, pid_t pid, const char *op,
 	if (!s->quiet)
 		fprintf(stderr, "proctor: %s %s %s (pid %d) by %s\n", final,
 			op, target, (int)pid, rule);
+}
+
+void decide_backtrace(struct call *c, const char *text)
+{
+	struct sup *s = c->sup;
+	unsigned long long seq = proctab_last_deny(c->req.pid);
+	struct audit_event e;
+	char exe[PATH_MAX], what[64];
+	int ret;
+
+	if (!seq)
+		return;		/* only for calls proctor denied */
+	proctab_set_last_deny(c->req.pid, 0);
+	emulate_exe(c, exe, sizeof(exe));
+	snprintf(what, sizeof(what), "event %llu", seq);
+	memset(&e, 0, sizeof(e));
+	e.time_ns = sup_real_ns();
+	e.pid = emulate_tgid(c);
+	e.tid = (int32_t)c->req.pid;
+	e.exe = exe;
+	e.op = "backtrace";
+	e.syscall = "-";
+	e.target = what;
+	e.decision = "info";
+	e.final = "info";
+	e.mode = s->mode == SUP_PERMISSIVE ? "permissive" : "enforce";
+	e.rule = "preload";
+	e.approver_uid = -1;
+	e.approver_pid = -1;
+	e.backtrace = text;
+	e.detail = "stack of the denied call, from the preload library";
+	ret = audit_append(s->audit, &e, NULL);
+	if (ret < 0)
+		sup_fail(s, -ret, "cannot write the audit log");
 }

@@ -49,4 +49,8 @@ void decide_record(struct call *c, pid_t pid, const char *op,
 		   const char *syscall, const char *target, const char *rule,
 		   const char *final, int err, const char *detail);
 
+/* The preload library reported the stack of the caller's last denied
+ * call: record it, linked to that event. */
+void decide_backtrace(struct call *c, const char *text);
+
 #endif

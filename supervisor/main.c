@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "approve.h"
 #include "audit.h"
 #include "policy_cli.h"
 #include "run.h"
@@ -19,6 +20,7 @@ static void main_usage(FILE *f)
 "  run      run an agent under supervision      proctor run -- AGENT ARGS\n"
 "  policy   check, evaluate, test, show policies proctor policy --help\n"
 "  audit    query and verify the audit log      proctor audit --help\n"
+"  approve  answer `ask` requests of sessions   proctor approve --help\n"
 "\n"
 "  proctor COMMAND --help   help for one command\n"
 "  proctor --version        version\n");
@@ -36,6 +38,8 @@ int main(int argc, char **argv)
 		return policy_cli_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "audit") == 0)
 		return audit_cli_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "approve") == 0)
+		return approve_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		main_usage(stdout);

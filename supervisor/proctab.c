@@ -25,6 +25,8 @@ struct proctab_entry {
 	char *exe;		/* owned; meaningful when tid == tgid */
 	struct creds *cr;	/* owned; cached credentials */
 	unsigned cr_gen;
+	int preload_sig;	/* meaningful when tid == tgid */
+	unsigned long long last_deny;
 };
 
 static pthread_mutex_t proctab_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -94,6 +96,8 @@ void proctab_add(pid_t tid, pid_t tgid, pid_t ppid, const char *exe)
 			src = proctab_find(src->tgid);
 		if (src && src->exe)
 			copy = strdup(src->exe);
+		if (src)	/* fork keeps signal handlers */
+			e->preload_sig = src->preload_sig;
 	}
 	if (copy) {
 		free(e->exe);
@@ -175,6 +179,7 @@ void proctab_set_exe(pid_t tgid, const char *exe)
 		free(e->exe);
 		e->exe = copy;
 		e->tgid = tgid;
+		e->preload_sig = 0;	/* exec resets signal handlers */
 		copy = NULL;
 	}
 	pthread_mutex_unlock(&proctab_lock);
@@ -224,6 +229,54 @@ void proctab_creds_put(pid_t tid, const struct creds *c, unsigned gen)
 void proctab_creds_invalidate(void)
 {
 	atomic_fetch_add(&proctab_gen, 1);
+}
+
+void proctab_set_preload_sig(pid_t tgid, int sig)
+{
+	struct proctab_entry *e;
+
+	pthread_mutex_lock(&proctab_lock);
+	e = proctab_find(tgid);
+	if (e)
+		e->preload_sig = sig;
+	pthread_mutex_unlock(&proctab_lock);
+}
+
+int proctab_preload_sig(pid_t tgid)
+{
+	struct proctab_entry *e;
+	int sig = 0;
+
+	pthread_mutex_lock(&proctab_lock);
+	e = proctab_find(tgid);
+	if (e)
+		sig = e->preload_sig;
+	pthread_mutex_unlock(&proctab_lock);
+	return sig;
+}
+
+void proctab_set_last_deny(pid_t tid, unsigned long long seq)
+{
+	struct proctab_entry *e;
+
+	pthread_mutex_lock(&proctab_lock);
+	e = proctab_find(tid);
+	if (e)
+		e->last_deny = seq;
+	pthread_mutex_unlock(&proctab_lock);
+}
+
+unsigned long long proctab_last_deny(pid_t tid)
+{
+	struct proctab_entry *e;
+	unsigned long long seq = 0;
+
+	pthread_mutex_lock(&proctab_lock);
+	e = proctab_find(tid);
+	if (e)
+		seq = e->last_deny;
+	pthread_mutex_unlock(&proctab_lock);
+	return seq;
 }
 
 void proctab_kill_all(int sig)

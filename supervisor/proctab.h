@@ -42,6 +42,15 @@ void proctab_creds_put(pid_t tid, const struct creds *c, unsigned gen);
 /* Something may have changed some task's credentials. */
 void proctab_creds_invalidate(void);
 
+/* The preload library's stack-trace signal of a process (0: none); reset
+ * by exec, inherited by fork. */
+void proctab_set_preload_sig(pid_t tgid, int sig);
+int proctab_preload_sig(pid_t tgid);
+
+/* The audit sequence number of the task's last denied call (0: none). */
+void proctab_set_last_deny(pid_t tid, unsigned long long seq);
+unsigned long long proctab_last_deny(pid_t tid);
+
 /* Send sig to every task in the table. */
 void proctab_kill_all(int sig);
 size_t proctab_count(void);

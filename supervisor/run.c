@@ -27,6 +27,7 @@
 #include "ask.h"
 #include "audit.h"
 #include "filter.h"
+#include "hints.h"
 #include "launch.h"
 #include "notify.h"
 #include "policy.h"
@@ -329,6 +330,80 @@ static char *run_join_argv(int argc, char **argv)
 	return s;
 }
 
+/* Where the preload library is: beside the binary (build tree), or in
+ * PREFIX/lib/proctor (installed). Writes its real path into buf. */
+static int run_find_preload(char *buf, size_t n)
+{
+	char self[PATH_MAX], cand[PATH_MAX + 64];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (len < 0)
+		return -errno;
+	self[len] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	snprintf(cand, sizeof(cand), "%s/libproctor-preload.so", self);
+	if (access(cand, R_OK) != 0)
+		snprintf(cand, sizeof(cand),
+			 "%s/../lib/proctor/libproctor-preload.so", self);
+	if (!realpath(cand, buf) || strlen(buf) >= n)
+		return -ENOENT;
+	/* LD_PRELOAD separates entries with spaces and colons */
+	if (strpbrk(buf, " :\t"))
+		return -EINVAL;
+	return 0;
+}
+
+/* The agent's environment: ours, with the preload library put first in
+ * LD_PRELOAD (a user's own entries are kept after it). Caller frees the
+ * array and its first LD_PRELOAD string via run_env_free. */
+static char **run_build_env(const char *preload)
+{
+	size_t n = 0, i, j = 0;
+	const char *old = NULL;
+	char **env;
+	char *entry;
+	size_t len;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0)
+			old = environ[i] + 11;
+		else
+			env[j++] = environ[i];
+	}
+	len = 11 + strlen(preload) + (old && *old ? 1 + strlen(old) : 0) + 1;
+	entry = malloc(len);
+	if (!entry) {
+		free(env);
+		return NULL;
+	}
+	snprintf(entry, len, "LD_PRELOAD=%s%s%s", preload,
+		 old && *old ? ":" : "", old && *old ? old : "");
+	env[j++] = entry;
+	env[j] = NULL;
+	return env;
+}
+
+static void run_env_free(char **env)
+{
+	size_t i;
+
+	if (!env)
+		return;
+	for (i = 0; env[i]; i++)
+		if (strncmp(env[i], "LD_PRELOAD=", 11) == 0)
+			free(env[i]);
+	free(env);
+}
+
 static int run_session(struct run_options *o, int argc, char **argv)
 {
 	struct audit_session_info si;
@@ -338,7 +413,8 @@ static int run_session(struct run_options *o, int argc, char **argv)
 	struct launch l = { -1, -1, -1 };
 	struct policy *policy = NULL;
 	char audit_path[PATH_MAX], host[256], cwd[PATH_MAX], err[512];
-	char self_proc[64];
+	char self_proc[64], preload[PATH_MAX];
+	char **agent_env = NULL;
 	const char *ppaths[16];
 	struct passwd *pw;
 	char *proctor_argv = NULL;
@@ -464,8 +540,26 @@ static int run_session(struct run_options *o, int argc, char **argv)
 			"%s\n", strerror(-r));
 		goto end;
 	}
+	if (!o->no_preload) {
+		r = run_find_preload(preload, sizeof(preload));
+		if (r == 0) {
+			s.preload_path = preload;
+			agent_env = run_build_env(preload);
+		} else if (!o->quiet) {
+			fprintf(stderr, "proctor: warning: preload library not "
+				"found or unusable; running without it (host "
+				"names only from the policy's own names)\n");
+		}
+	}
+	r = hints_start(policy);
+	if (r < 0) {
+		fprintf(stderr, "proctor: cannot start the name resolver: "
+			"%s\n", strerror(-r));
+		goto end;
+	}
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	r = launch_start(&l, &prog, o->command, environ);
+	r = launch_start(&l, &prog, o->command,
+			 agent_env ? agent_env : environ);
 	if (r < 0)
 		goto end;
 	s.listener = l.listener;
@@ -501,6 +595,8 @@ out:
 	policy_free(policy);
 	protect_release(&s.protect);
 	free(proctor_argv);
+	hints_stop();
+	run_env_free(agent_env);
 	return status;
 }
 

@@ -41,10 +41,10 @@ struct sup {
 	bool explain;
 	bool same_creds;		/* proctor is not root: agent creds = ours */
 	const struct policy *policy;
-	struct policy *session_rules;	/* remembered answers, may be NULL */
 	struct audit *audit;
 	struct ask *ask;
 	struct protect protect;
+	const char *preload_path;	/* real path of the library, or NULL */
 	atomic_int failed;		/* (atomic) -errno of a fatal failure */
 	atomic_int stopping;		/* (atomic) shutting down */
 };

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ask.h"
 #include "audit.h"
 #include "decide.h"
 #include "proctab.h"
@@ -154,6 +155,7 @@ static bool tracer_verify_exec(struct sup *s, pid_t pid, pid_t old_tid)
 	char *want_path = NULL, *want_argv = NULL;
 	char *joined = malloc(8192);
 	struct policy_result res = { POLICY_DENY, NULL, -1 };
+	const struct policy *session;
 	struct policy_query q;
 	struct call c;
 	size_t argc = 0, used = 0, i;
@@ -194,8 +196,9 @@ static bool tracer_verify_exec(struct sup *s, pid_t pid, pid_t old_tid)
 	q.path_len = strlen(exe);
 	q.argv = argv;
 	q.argc = argc;
-	if (s->session_rules) {
-		policy_eval(s->session_rules, &q, &res);
+	session = ask_session_rules(s->ask);
+	if (session) {
+		policy_eval(session, &q, &res);
 		if (!res.rule)
 			policy_eval(s->policy, &q, &res);
 	} else {

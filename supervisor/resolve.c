@@ -74,10 +74,41 @@ int resolve_fd_path(int fd, char *buf, size_t n, bool *no_path)
  * the path. Returns 1 when handled (*base set, *rest points into path),
  * 0 when the path is ordinary, -errno on failure.
  */
-static int resolve_magic(struct call *c, const char *path, int *base,
-			 const char **rest)
+/* "ns/NAME", "exe", "map_files/RANGE", optionally under "task/TID/":
+ * a magic link as the very last component, nothing after it. */
+static bool resolve_own_magic(const char *p)
 {
-	char what[64];
+	const char *q;
+
+	if (strncmp(p, "task/", 5) == 0) {
+		q = p + 5;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q == p + 5 || *q != '/')
+			return false;
+		p = q + 1;
+	}
+	if (strcmp(p, "exe") == 0)
+		return true;
+	if (strncmp(p, "ns/", 3) == 0)
+		q = p + 3;
+	else if (strncmp(p, "map_files/", 10) == 0)
+		q = p + 10;
+	else
+		return false;
+	if (!*q)
+		return false;
+	for (; *q; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+		      *q == '_' || *q == '-'))
+			return false;
+	return true;
+}
+
+static int resolve_magic(struct call *c, const char *path, bool follow,
+			 int *base, const char **rest)
+{
+	char what[128];
 	const char *p = path;
 	long pid = -1, n;
 	char *end;
@@ -139,6 +170,18 @@ static int resolve_magic(struct call *c, const char *path, int *base,
 		snprintf(what, sizeof(what), "%.*s", (int)l, p);
 		*rest = p[l] ? p + l + 1 : "";
 		goto open;
+	}
+	/* a final magic link of the caller's own: its namespaces, its
+	 * executable, its mapped files - objects of the caller only */
+	if (resolve_own_magic(p)) {
+		snprintf(what, sizeof(what), "%s", p);
+		*rest = "";
+		fd = target_open_proc(c, what, O_PATH | (follow ? 0 :
+							  O_NOFOLLOW));
+		if (fd < 0)
+			return fd == -EBADF ? -ENOENT : fd;
+		*base = fd;
+		return 1;
 	}
 	/* other entries below the caller's /proc directory */
 	snprintf(what, sizeof(what), ".");
@@ -240,7 +283,8 @@ int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
 
 	if (!path[0] && !(flags & RESOLVE_F_EMPTY_PATH))
 		return -ENOENT;
-	ret = resolve_magic(c, path, &base, &walk);
+	ret = resolve_magic(c, path, (flags & RESOLVE_F_FOLLOW) != 0, &base,
+			    &walk);
 	if (ret < 0)
 		return ret;
 	if (ret == 0) {

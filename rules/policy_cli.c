@@ -86,7 +86,7 @@ static const char cli_eval_usage[] =
 "\n"
 "Prints the decision, the rule that made it as FILE:LINE (or 'default'\n"
 "when no rule matched) and the rule's text, e.g.\n"
-"  deny builtin:default.policy:40 deny read,write ~/.ssh/**\n"
+"  deny builtin:default.policy:75 deny read,write ~/.ssh/** ~/.gnupg/**\n"
 "\n"
 "Options:\n"
 "  -p, --policy FILE   use FILE (repeatable; default: the built-in policy)\n"

@@ -60,7 +60,7 @@ static void eval_hit(const struct policy_rule *r, struct policy_result *res)
 	res->rule = r;
 }
 
-/* The last component of an absolute path ("" for "/" or "/a/"). */
+/* The last component of an absolute path ("" for "/" and "/a/"). */
 static const unsigned char *eval_base(const char *path, size_t len,
 				      size_t *blen)
 {
@@ -76,7 +76,7 @@ static bool eval_glob(const struct policy_ientry *e, const char *path,
 {
 	const struct policy_glob *g = e->g;
 
-	if (g->last && len > 1 && !policy_glob_seg_quick(g->last, base, blen))
+	if (g->last && !policy_glob_seg_quick(g->last, base, blen))
 		return false;
 	return policy_glob_match_path(g, e->nlit, path, len, pos);
 }

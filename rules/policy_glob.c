@@ -560,8 +560,6 @@ static int glob_compile_path(struct policy_arena *a, const char *s, size_t n,
 	size_t i, j, count = 0, k = 0;
 	int ret;
 
-	if (n == 1)
-		return 0;	/* "/": the root, no components */
 	for (i = 1; i <= n; i = glob_next_sep(s, n, i) + 1)
 		count++;
 	seg = policy_arena_alloc(a, count * sizeof(*seg));
@@ -571,6 +569,15 @@ static int glob_compile_path(struct policy_arena *a, const char *s, size_t n,
 		size_t e = glob_next_sep(s, n, i);
 		size_t clen = e - i;
 
+		if (clen == 0 && n == 1) {
+			/* "/": the root, one empty component. */
+			ret = glob_compile_seg(a, s + i, 0, i,
+					       POLICY_GLOB_PATH, &seg[k], err);
+			if (ret < 0)
+				return ret;
+			i = e + 1;
+			continue;
+		}
 		if (clen == 0) {
 			if (e == n)
 				return policy_err_at(err, i - 1,

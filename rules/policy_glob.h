@@ -150,10 +150,15 @@ static inline bool policy_glob_seg_quick(const struct policy_glob_seg *sg,
 	return true;
 }
 
-/* First component of an absolute path: 1, or len + 1 for "/". */
+/*
+ * First component of an absolute path (len >= 1): always 1. Components are
+ * what lies between slashes, as with fnmatch(3) and FNM_PATHNAME: "/" is
+ * one empty component, "/a/" is "a" and an empty one.
+ */
 static inline size_t policy_glob_path_start(size_t len)
 {
-	return len <= 1 ? len + 1 : 1;
+	(void)len;
+	return 1;
 }
 
 #endif

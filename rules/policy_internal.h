@@ -29,8 +29,6 @@
 #define POLICY_MAX_FILE (16u << 20)	/* bytes in one source */
 #define POLICY_MAX_INCLUDE_DEPTH 16
 #define POLICY_MAX_ERRORS 50		/* per source, then give up */
-#define POLICY_ALL_OPS (POLICY_OP_READ | POLICY_OP_WRITE | POLICY_OP_EXEC | \
-			POLICY_OP_CONNECT)
 
 /* A pattern word of a rule, as written (unquoted) and as expanded. */
 struct policy_pword {

@@ -277,6 +277,11 @@ static int fs_getfd(struct call *c, int fd)
 		return -ENOENT;
 	}
 	r = syscall(SYS_pidfd_getfd, (int)pidfd, fd, 0);
+	if (r < 0 && errno == EPERM) {
+		/* pidfd_getfd needs proctor's own privileges */
+		creds_leave();
+		r = syscall(SYS_pidfd_getfd, (int)pidfd, fd, 0);
+	}
 	if (r < 0)
 		r = errno == ESRCH ? -ENOENT : -errno;
 	close((int)pidfd);

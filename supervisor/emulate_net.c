@@ -28,6 +28,8 @@
  *   AF_NETLINK         not judged (glibc's getaddrinfo, if_nameindex).
  *   anything else      connect or send with an address is refused (the
  *                      policy cannot name such destinations); bind allowed.
+ * A sendto to the abstract name HINTS_CHANNEL is the preload library's
+ * report (hints.h): handed to hints_receive(), never sent anywhere.
  *
  * Errors: a connect or send refused by the policy fails with ECONNREFUSED
  * (what a closed port gives, so programs take their usual error path); one
@@ -41,7 +43,9 @@
  * uids and gids. SCM_CREDENTIALS the caller sends are checked against the
  * caller's own ids, as the kernel would, and then carry proctor's pid.
  * IP options set with setsockopt (source routing) and raw sockets of a
- * caller holding CAP_NET_RAW are not judged.
+ * caller holding CAP_NET_RAW are not judged. While proctor does a blocking
+ * connect or send, the caller's non-fatal signals wait (the filter's
+ * WAIT_KILLABLE_RECV): a timeout made with alarm() fires only afterwards.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -64,6 +68,7 @@
 #include "creds.h"
 #include "decide.h"
 #include "emulate.h"
+#include "hints.h"
 #include "notify.h"
 #include "proctab.h"
 #include "resolve.h"
@@ -124,18 +129,22 @@ struct net_msg {
 
 /*
  * Hook for host names: the candidate names already confirmed to resolve to
- * t's address (filled later by the preload library's getaddrinfo reports,
- * so rules naming hosts can match). Writes at most max borrowed strings to
- * names and returns their count. None yet: rules match by address only.
+ * t's address (hints.h: the preload library's reports of the agent's name
+ * resolutions, checked by proctor, and the policy's own literal names), so
+ * rules naming hosts can match. Writes at most max strings to names; they
+ * live in a per-thread buffer until this thread's next call. decide()
+ * records the name that matched.
  */
+static __thread char net_names_buf[2048];
+
 static size_t net_hostnames(struct call *c, const struct policy_net_target *t,
 			    const char **names, size_t max)
 {
 	(void)c;
-	(void)t;
-	(void)names;
-	(void)max;
-	return 0;
+	if (t->kind != POLICY_NET_INET)
+		return 0;
+	return hints_names(t->addr, names, max, net_names_buf,
+			   sizeof(net_names_buf));
 }
 
 static void net_answer(struct call *c, long r)
@@ -1007,6 +1016,20 @@ static int net_judge_msg(struct call *c, const char *sys,
 	return net_judge(c, sys, s, &m->addr, true, &m->dest);
 }
 
+/* A report of the preload library (hints.h): never a real send. */
+static void net_hint(struct call *c, uint64_t addr, uint64_t len)
+{
+	char msg[HINTS_MAX_MSG];
+	size_t n = len < sizeof(msg) ? (size_t)len : sizeof(msg);
+	int r = target_read(c, addr, msg, n);
+
+	if (r < 0) {
+		net_answer(c, r);
+		return;
+	}
+	hints_receive(c, msg, (size_t)len);
+}
+
 static void net_sendto(struct call *c)
 {
 	const __u64 *g = c->req.data.args;
@@ -1017,15 +1040,19 @@ static void net_sendto(struct call *c)
 	long r, want;
 
 	net_msg_init(&m);
-	r = net_sock_get(c, (int)g[0], &s);
-	if (r < 0)
-		goto out;
 	if (g[4]) {
 		r = net_copy_addr(c, g[4], (int)g[5], &m.addr);
 		if (r < 0)
 			goto out;
 		m.has_addr = true;
+		if (hints_is_channel(&m.addr.ss, m.addr.len)) {
+			net_hint(c, g[1], g[2]);	/* answers c */
+			return;
+		}
 	}
+	r = net_sock_get(c, (int)g[0], &s);
+	if (r < 0)
+		goto out;
 	want = net_send_size(&s, g[2] > INT_MAX ? INT_MAX : g[2]);
 	if (want < 0) {
 		r = want;

@@ -217,6 +217,19 @@ void emulate_open(struct call *c)
 		call_fail(c, ENOTDIR);
 		goto out;
 	}
+	if (flags & O_PATH) {
+		/*
+		 * An O_PATH descriptor cannot be injected (ADDFD refuses
+		 * them), so the kernel opens it. That is sound although the
+		 * name may be re-read: O_PATH gives no access to content or
+		 * metadata changes, and everything done through it - a
+		 * reopen via /proc/self/fd/N, *at() calls relative to it,
+		 * execveat(AT_EMPTY_PATH), linkat(AT_EMPTY_PATH) - is
+		 * trapped again and judged on the real object.
+		 */
+		c->answer = CALL_CONTINUE;
+		goto out;
+	}
 	if (r.obj >= 0 && S_ISFIFO(r.st.st_mode) &&
 	    !(flags & (O_NONBLOCK | O_PATH)))
 		notify_may_block(c->sup);

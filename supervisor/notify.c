@@ -89,13 +89,18 @@ int call_respond(struct call *c)
 			.newfd = 0,
 			.newfd_flags = c->fd_cloexec ? O_CLOEXEC : 0,
 		};
+		long ok = ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD,
+				&add);
 
-		if (ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD,
-			  &add) < 0)
-			r = -errno;
+		r = ok < 0 ? -errno : 0;
 		close(c->fd);
 		c->fd = -1;
-		return r;
+		if (r == 0 || r == -ENOENT || r == -EINPROGRESS)
+			return r;
+		/* the descriptor could not be installed (EMFILE...): the
+		 * call must still be answered, never left waiting */
+		c->answer = CALL_ERROR;
+		c->val = r == -EBADF ? EIO : -r;
 	}
 	memset(&resp, 0, sizeof(resp));
 	resp.id = c->req.id;

@@ -42,6 +42,7 @@ struct tracer_expect {
 static pthread_mutex_t tracer_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tracer_expect tracer_expects[256];
 static volatile sig_atomic_t tracer_forward_sig;
+static volatile sig_atomic_t tracer_forward_count;
 static pid_t tracer_agent;
 
 bool tracer_in_tree(pid_t pid)
@@ -237,6 +238,7 @@ static void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 	if (tracer_agent > 0)
 		kill(tracer_agent, sig);
 	tracer_forward_sig = sig;
+	tracer_forward_count++;
 }
 
 static void tracer_on_alarm(int sig)
@@ -295,6 +297,11 @@ int tracer_run(struct sup *s, pid_t agent)
 				killed_for_failure = 1;
 				alarm(4);
 			}
+		}
+		/* asked twice: the agent may be stuck in a waiting call */
+		if (tracer_forward_count >= 2) {
+			proctab_kill_all(SIGKILL);
+			tracer_forward_count = 0;
 		}
 		pid = waitpid(-1, &status, __WALL);
 		if (pid < 0) {

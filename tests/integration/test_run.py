@@ -311,3 +311,36 @@ k = socket.socket(socket.AF_UNIX); k.connect(p); print(k.recv(4).decode())
     denied = session.find(op="connect", decision="deny")
     assert denied and "127.0.0.2" in denied[0]["target"]
     assert denied[0]["errno"] == 111  # ECONNREFUSED
+
+
+def test_o_path_opens(session):
+    """O_PATH descriptors cannot be injected: proctor lets the kernel open
+    them (see docs/security.md); a denied path is still refused."""
+    secret = os.path.join(session.tmp, "secret")
+    with open(secret, "w") as f:
+        f.write("x")
+    session.policy(BASE + f"deny read {secret}\n")
+    code = (f"import os\n"
+            f"fd = os.open('/etc/hostname', os.O_PATH); print('ok', fd > 2)\n"
+            f"d = os.open('/tmp', os.O_PATH | os.O_DIRECTORY)\n"
+            f"print('dir', os.listdir(f'/proc/self/fd/{{d}}') is not None)\n"
+            f"try:\n    os.open('{secret}', os.O_PATH)\n    print('opened')\n"
+            f"except PermissionError:\n    print('denied')\n")
+    r = session.run(["/usr/bin/python3", "-c", code], timeout=20)
+    assert r.stdout.split() == [b"ok", b"True", b"dir", b"True", b"denied"]
+
+
+def test_second_sigterm_kills_a_stuck_agent(session):
+    """An agent waiting in a call ignores SIGTERM; a second one ends it."""
+    fifo = os.path.join(session.tmp, "fifo")
+    os.mkfifo(fifo)
+    session.policy(BASE)
+    p = subprocess.Popen([PROCTOR, "run", "-q", "--audit", session.db,
+                          "--policy", session.policy_path, "--", "cat",
+                          fifo])
+    time.sleep(0.7)
+    p.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=10) in (128 + signal.SIGTERM,
+                                  128 + signal.SIGKILL)

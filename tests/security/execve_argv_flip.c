@@ -62,9 +62,12 @@ static int once(int *killed, int *denied)
 		_exit(3);
 	}
 	close(pfd[1]);
-	while (used < (ssize_t)sizeof(out) - 1 &&
-	       (n = read(pfd[0], out + used, sizeof(out) - 1 - used)) > 0)
+	while (used < (ssize_t)sizeof(out) - 1) {
+		n = read(pfd[0], out + used, sizeof(out) - 1 - used);
+		if (n <= 0)
+			break;
 		used += n;
+	}
 	out[used] = '\0';
 	close(pfd[0]);
 	if (waitpid(pid, &status, 0) < 0)

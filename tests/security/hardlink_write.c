@@ -6,7 +6,7 @@
  * Usage: hardlink_write TARGET WORKDIR
  *
  * Variants: link(2); linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N where N
- * is an O_PATH descriptor of TARGET; linkat(N, "", AT_EMPTY_PATH). Each
+ * is a read-only descriptor of TARGET; linkat(N, "", AT_EMPTY_PATH). Each
  * new name is opened O_WRONLY|O_APPEND and written; a variant hits when
  * the write went through (test_security.py also checks TARGET's content).
  */
@@ -56,9 +56,10 @@ int main(int argc, char **argv)
 
 	attempt("link", link(argv[1], l1), l1);
 
-	pfd = open(argv[1], O_PATH | O_CLOEXEC);
+	/* read-only: reading is allowed, writing is what is protected */
+	pfd = open(argv[1], O_RDONLY | O_CLOEXEC);
 	if (pfd < 0) {
-		hostile_result(-errno, "O_PATH open %s", argv[1]);
+		hostile_result(-errno, "open %s", argv[1]);
 		hostile_finish("hard links to the protected file");
 	}
 	hostile_fmt(proc, sizeof(proc), "/proc/self/fd/%d", pfd);

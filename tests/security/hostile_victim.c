@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 		int r = poll(&pfd, 1, 200);
 
 		if (r > 0)
-			break;	/* stdin readable: EOF, the test is done */
+			break;	/* stdin: EOF, the test is done */
 	}
 	return secret[0] == 'P' ? 0 : 1;
 }

@@ -34,9 +34,11 @@ static void list_threads(void)
 	hostile_fmt(path, sizeof(path), "/proc/%d/task", (int)target);
 	d = opendir(path);
 	if (d) {
-		while ((de = readdir(d)) != NULL && ntids < 64)
-			if (de->d_name[0] != '.')
-				tids[ntids++] = (pid_t)atoi(de->d_name);
+		for (de = readdir(d); de && ntids < 64; de = readdir(d)) {
+			if (de->d_name[0] == '.')
+				continue;
+			tids[ntids++] = (pid_t)strtol(de->d_name, NULL, 10);
+		}
 		closedir(d);
 	}
 	if (!ntids)

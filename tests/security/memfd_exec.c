@@ -31,7 +31,8 @@ static int copy_to_memfd(const char *prog)
 	fd = memfd_create("hostile", 0);
 	if (fd < 0)
 		hostile_setup("memfd_create");
-	while ((n = read(in, buf, sizeof(buf))) > 0)
+	for (n = read(in, buf, sizeof(buf)); n > 0;
+	     n = read(in, buf, sizeof(buf)))
 		if (write(fd, buf, (size_t)n) != n)
 			hostile_setup("write memfd");
 	close(in);

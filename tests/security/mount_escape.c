@@ -14,7 +14,8 @@
  *               EPERM, i.e. the kernel looked at it: EINVAL, not a mount)
  *   chroot      chroot(forbidden dir), then open("/NAME")
  *   pivot_root  bind the forbidden dir on itself, pivot_root(".", "."),
- *               then open("/NAME")
+ *               then open("/NAME") (outside a private mount namespace,
+ *               only a pivot_root that the kernel would refuse: ENOENT)
  *
  * To leave the machine alone when the attack works, the program first
  * tries to enter a private mount namespace (unshare(CLONE_NEWNS), refused
@@ -113,6 +114,17 @@ int main(int argc, char **argv)
 		read_at(p, "chroot");
 	}
 	if (strcmp(mode, "pivot_root") == 0) {
+		if (!private_ns) {
+			/* never pivot the machine's own root: a call that
+			 * fails in the kernel (ENOENT) if the filter lets it
+			 * through, EPERM if the filter refuses it */
+			if (syscall(SYS_pivot_root, "/proctor-no-such-dir",
+				    "/proctor-no-such-dir") < 0 &&
+			    errno == EPERM)
+				hostile_blocked(errno, "pivot_root");
+			hostile_reached("pivot_root reached the kernel (%s)",
+					hostile_errname(errno));
+		}
 		if (mount(dir, dir, NULL, MS_BIND, NULL) < 0)
 			hostile_try(errno, "mount --bind %s on itself", dir);
 		if (chdir(dir) < 0)

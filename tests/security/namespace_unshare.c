@@ -10,7 +10,8 @@
  *   unshare_net    unshare(CLONE_NEWNET)
  *   clone_ns       raw clone(CLONE_NEWNS | SIGCHLD)
  *   clone_user     raw clone(CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD)
- *   setns          setns(/proc/self/ns/mnt): (re)join a mount namespace
+ *   setns          setns(pidfd of ourselves, CLONE_NEWNS): (re)join a
+ *                  mount namespace
  * Reached when the call succeeds (the child of clone reports through its
  * exit status that it runs in a namespace of its own).
  */
@@ -77,9 +78,9 @@ int main(int argc, char **argv)
 	if (strcmp(m, "clone_user") == 0)
 		by_clone(CLONE_NEWUSER | CLONE_NEWNS);
 	if (strcmp(m, "setns") == 0) {
-		fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 		if (fd < 0)
-			hostile_blocked(errno, "open /proc/self/ns/mnt");
+			hostile_setup("pidfd_open");
 		if (setns(fd, CLONE_NEWNS) < 0)
 			hostile_blocked(errno, "setns");
 		hostile_reached("setns(CLONE_NEWNS) accepted");

@@ -6,9 +6,10 @@
  *
  * Usage: packet_raw_udp FORBIDDEN_PORT
  *
- * The forbidden server answers with the marker; the answer goes back over
- * lo, where the same packet socket sees it. The server listens on [::1]. Variants: write on a bound
- * SOCK_RAW packet socket; sendto with a sockaddr_ll.
+ * The forbidden server listens on [::1] and answers with the marker; the
+ * answer goes back over lo, where the same packet socket sees it.
+ * Variants: write on a bound SOCK_RAW packet socket; sendto with a
+ * sockaddr_ll.
  */
 #include <arpa/inet.h>
 #include <linux/if_packet.h>

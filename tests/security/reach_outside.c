@@ -12,6 +12,9 @@
  *   vm_writev    process_vm_writev of the marker's own bytes (harmless)
  *   pidfd_getfd  pidfd_open + pidfd_getfd of FD, then read the file
  *   proc_mem     open /proc/PID/mem and pread the marker
+ *   proc_mem_elf open /proc/PID/mem and pread the ELF header at the start
+ *                of PID's first mapping (for a PID whose memory holds no
+ *                marker: proctor's own; PID may be `ppid`)
  *   proc_fd      open /proc/PID/fd/FD (a magic link into the victim)
  *   signal       kill(PID, SIGUSR1); the victim prints SIGNALLED
  */
@@ -35,7 +38,8 @@ int main(int argc, char **argv)
 
 	hostile_usage(argc, 5, "reach_outside MODE PID ADDR FD");
 	mode = argv[1];
-	pid = (pid_t)hostile_num(argv[2]);
+	pid = strcmp(argv[2], "ppid") == 0 ? getppid() :
+	      (pid_t)hostile_num(argv[2]);
 	addr = (unsigned long)strtoul(argv[3], NULL, 16);
 	tfd = (int)hostile_num(argv[4]);
 
@@ -103,6 +107,29 @@ int main(int argc, char **argv)
 			hostile_reached("read the victim's memory through %s",
 					path);
 		hostile_blocked(ENODATA, "no marker at %lx", addr);
+	}
+	if (strcmp(mode, "proc_mem_elf") == 0) {
+		unsigned long start = 0;
+		FILE *maps;
+		ssize_t n;
+
+		hostile_fmt(path, sizeof(path), "/proc/%d/maps", (int)pid);
+		maps = fopen(path, "re");
+		if (!maps || fscanf(maps, "%lx-", &start) != 1)
+			hostile_blocked(errno ? errno : ENODATA, "read %s",
+					path);
+		fclose(maps);
+		hostile_fmt(path, sizeof(path), "/proc/%d/mem", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			hostile_blocked(errno, "open %s", path);
+		n = pread(fd, buf, 4, (off_t)start);
+		if (n < 0)
+			hostile_blocked(errno, "pread %s", path);
+		if (n == 4 && memcmp(buf, "\177ELF", 4) == 0)
+			hostile_reached("read pid %d's memory through %s",
+					(int)pid, path);
+		hostile_blocked(ENODATA, "no ELF header at %lx", start);
 	}
 	if (strcmp(mode, "proc_fd") == 0) {
 		hostile_fmt(path, sizeof(path), "/proc/%d/fd/%d", (int)pid,

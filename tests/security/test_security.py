@@ -56,9 +56,18 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="the hostile programs run as root")
 
 
-def binary(name):
-    path = os.path.join(SEC, name)
+def _stale(path, *sources):
     if not os.access(path, os.X_OK):
+        return True
+    t = os.path.getmtime(path)
+    return any(os.path.getmtime(s) > t for s in sources)
+
+
+def binary(name):
+    """build/tests/security/NAME, (re)built by make when stale."""
+    path = os.path.join(SEC, name)
+    if _stale(path, os.path.join(SRC, name + ".c"),
+              os.path.join(SRC, "hostile.h")):
         r = subprocess.run(["make", "--no-print-directory", "-C", ROOT,
                             os.path.relpath(path, ROOT)],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -94,7 +103,7 @@ class Result:
                 (" ".join(self.argv), self.rc, self.out, self.err[-3000:]))
 
 
-def _run(argv, timeout=40, env=None, cwd=None):
+def _run(argv, timeout=20, env=None, cwd=None):
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          start_new_session=True, env=env, cwd=cwd)
@@ -455,7 +464,14 @@ def test_hardlink_write(sb, sb2, which):
     assert sb2.refusals(op="write")
 
 
-@pytest.mark.parametrize("which", sorted(WRITE_TARGETS))
+@pytest.mark.parametrize("which", [
+    "audit-db",
+    pytest.param("policy", marks=pytest.mark.xfail(strict=True, reason=(
+        "HOLE: with `deny write DIR/file`, renaming DIR (rename or "
+        "renameat2 RENAME_EXCHANGE) into an allowed place is allowed, and "
+        "the file is then written at its new name; only proctor's own "
+        "protected files get the whole-tree check (protect_tree)"))),
+])
 def test_rename_dir_write(sb, sb2, which):
     prog = binary("rename_dir_write")
     d, f = _write_target(sb, which, True)
@@ -472,10 +488,65 @@ def test_rename_dir_write(sb, sb2, which):
     assert sb2.refusals(op="write")
 
 
+@pytest.mark.parametrize("rules", [
+    "read,write",
+    pytest.param("read", marks=pytest.mark.xfail(strict=True, reason=(
+        "HOLE: with `deny read DIR/**` and writes allowed there (e.g. "
+        "`allow write ~/**` + `deny read ~/.ssh/**`), link(2), "
+        "linkat(dirfd, NAME) and rename(2) of the unreadable file to an "
+        "allowed name are judged as writes only; the content is then read "
+        "at the new name"))),
+])
+def test_hardlink_read(sb, sb2, rules):
+    """A hard link to (or a rename of) a file that must not be read, read
+    at its new name."""
+    prog = binary("hardlink_read")
+    assert_native_reached(sb.native([prog, sb.forbidden, sb.work]))
+    if rules == "read":
+        # the base denies read,write of forbidden/**: writes allowed again
+        sb2.policy("allow write {base}/forbidden/**\n")
+    r = sb2.proctor([prog, sb2.forbidden, sb2.work])
+    assert_blocked(r, sb2)
+    assert os.path.exists(sb2.forbidden)
+    assert sb2.refusals(resolved=sb2.forbidden) or sb2.refusals(
+        target=sb2.forbidden), sb2.summary()
+
+
+def test_fs_mutate_denied(sb, sb2):
+    """Every path-based change to a write-denied file other than open."""
+    prog = binary("fs_mutate_denied")
+    assert_native_reached(sb.native([prog, sb.path("wprot/file"), sb.work]))
+    target = sb2.path("wprot/file")
+    before = os.stat(target)
+    sb2.policy(WRITE_DENY)
+    r = sb2.proctor([prog, target, sb2.work])
+    assert_blocked(r, sb2)
+    after = os.stat(target)
+    assert (before.st_ino, before.st_mode, before.st_uid, before.st_size,
+            before.st_mtime_ns) == (after.st_ino, after.st_mode,
+                                    after.st_uid, after.st_size,
+                                    after.st_mtime_ns)
+    assert sb2.read("wprot/file") == b"write-protected content\n"
+    assert len(sb2.refusals(op="write")) >= len(r.starting("TRY")), \
+        sb2.summary()
+
+
 # ---- 10-12, extras: network -------------------------------------------
 
 def test_connect_v4mapped(sb, servers):
     prog = binary("connect_v4mapped")
+    bad = servers()
+    assert_native_reached(sb.native([prog, str(bad.port)]))
+    bad.count = 0
+    sb.policy("deny connect 127.0.0.1:%d\n" % bad.port)
+    r = sb.proctor([prog, str(bad.port)])
+    assert_blocked(r, sb)
+    assert bad.count == 0
+    assert sb.refusals(op="connect", target=str(bad.port))
+
+
+def test_connect_any_addr(sb, servers):
+    prog = binary("connect_any_addr")
     bad = servers()
     assert_native_reached(sb.native([prog, str(bad.port)]))
     bad.count = 0
@@ -500,16 +571,25 @@ def test_udp_send_forbidden(sb, servers):
     assert sb.refusals(target=str(bad.port))
 
 
-def test_unix_abstract(sb, servers):
+@pytest.mark.parametrize("how", [
+    "exact",
+    pytest.param("padded", marks=pytest.mark.xfail(strict=True, reason=(
+        "HOLE: `deny connect unix:@NAME` does not match the abstract name "
+        "NAME padded with NULs to sizeof(struct sockaddr_un) (how some "
+        "programs bind, shown as @NAME@@@... by ss); emulate_net.c judges "
+        "all addrlen bytes, the NULs included, so `allow connect "
+        "unix:@*` lets the connect through"))),
+])
+def test_unix_abstract(sb, servers, how):
     prog = binary("unix_abstract")
     name = "proctor-sec-%d-%s" % (os.getpid(), os.path.basename(sb.base))
     raw = b"\0" + name.encode()
     exact = servers(socket.AF_UNIX, addr=raw)
     padded = servers(socket.AF_UNIX, addr=raw + b"\0" * (108 - len(raw)))
-    assert_native_reached(sb.native([prog, name]))
+    assert_native_reached(sb.native([prog, name, how]))
     exact.count = padded.count = 0
     sb.policy("deny connect unix:@%s\n" % name)
-    r = sb.proctor([prog, name])
+    r = sb.proctor([prog, name, how])
     assert_blocked(r, sb)
     assert exact.count == 0 and padded.count == 0
     assert sb.refusals(op="connect", target=name)
@@ -530,9 +610,10 @@ def test_unix_pathname(sb, servers):
 
 @pytest.mark.xfail(strict=True, reason=(
     "HOLE: a root agent writes hand-built frames on an AF_PACKET socket "
-    "bound to lo: write(2) carries no address, so no connect/sendto/"
-    "sendmsg is ever trapped, and bind(AF_PACKET) is let through; the "
-    "datagram reaches the forbidden [::1] UDP port"))
+    "bound to lo: write(2) carries no address, so nothing is trapped, "
+    "and bind(AF_PACKET) is let through; the datagram reaches the "
+    "forbidden [::1] UDP port (emulate_net.c lists raw sockets of a "
+    "CAP_NET_RAW caller as not judged; docs/security.md does not)"))
 def test_packet_raw_udp(sb, servers):
     prog = binary("packet_raw_udp")
     bad = servers(socket.AF_INET6, socket.SOCK_DGRAM, ("::1", 0))
@@ -599,6 +680,19 @@ def test_reach_outside(sb, mode):
         assert blocked_errno(r) == "EPERM", r
         assert sb.refusals(target=v.pid), \
             "no audit row for the refusal:\n%s" % sb.summary()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "HOLE: proctor's own memory is readable: open(/proc/<proctor>/mem, "
+    "O_RDONLY) is judged as a plain read (allow read /**); /proc/<proctor> "
+    "is protected against writes only, and proctor opens the file with "
+    "the agent's root credentials"))
+def test_read_proctor_memory(sb):
+    prog = binary("reach_outside")
+    v = Victim(sb)
+    assert_native_reached(sb.native([prog, "proc_mem_elf", v.pid, "0", "0"]))
+    r = sb.proctor([prog, "proc_mem_elf", "ppid", "0", "0"])
+    assert_blocked(r, sb)
 
 
 def test_signal_outside_tree(sb):
@@ -729,10 +823,11 @@ def test_execve_argv_flip(sb):
     assert_blocked(r, sb)
     m = re.search(r"NOTE (\d+) execs: (\d+) killed, (\d+) refused", r.out)
     assert m, r
-    # every flip that got past the check must have been killed at exec
+    # the flips that got past the check were killed at exec, never run; the
+    # audit log names what the kernel really read
     for e in sb.refusals(final="kill"):
-        assert "zz" in (e.get("target") or "") or "zk" in (
-            e.get("target") or ""), e
+        assert e.get("target") != "env ok", sb.summary()
+    assert int(m.group(2)) == len(sb.refusals(final="kill")), sb.summary()
 
 
 @pytest.mark.parametrize("drop", [False, True], ids=["root", "nobody"])

@@ -1,7 +1,7 @@
 /*
  * unix_abstract.c - connect to a forbidden abstract unix socket.
  *
- * Usage: unix_abstract NAME
+ * Usage: unix_abstract NAME [exact|padded]   (default: both)
  *
  * Variants: the exact address length (@NAME); the full sizeof(struct
  * sockaddr_un), which to the kernel is another abstract name, NAME padded
@@ -29,12 +29,16 @@ int main(int argc, char **argv)
 	memcpy(sa.sun_path + 1, argv[1], n);
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		hostile_setup("socket");
-	hostile_result(hostile_connect_check(fd, &sa, len),
-		       "connect @%s", argv[1]);
-	close(fd);
+	if (argc < 3 || strcmp(argv[2], "exact") == 0) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			hostile_setup("socket");
+		hostile_result(hostile_connect_check(fd, &sa, len),
+			       "connect @%s", argv[1]);
+		close(fd);
+	}
+	if (argc > 2 && strcmp(argv[2], "padded") != 0)
+		hostile_finish("connects to the forbidden abstract socket");
 
 	len = sizeof(sa);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -69,9 +69,9 @@ int main(int argc, char **argv)
 	strncat(pad, name, sizeof(pad) - strlen(pad) - 1);
 	attempt("sun_path without NUL", pad, 1);
 
-	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
-		hostile_result(-errno, "O_PATH open %s", dir);
+		hostile_result(-errno, "open %s", dir);
 	} else {
 		hostile_fmt(p, sizeof(p), "/proc/self/fd/%d/%s", dfd, name);
 		attempt("/proc/self/fd/N/NAME", p, 0);

@@ -20,6 +20,11 @@ static const struct glob_case glob_cases[] = {
 	{ "/etc/passwd", "/ETC/passwd", 0 },	/* bytes: case matters */
 	{ "/", "/", 1 },
 	{ "/", "/etc", 0 },
+	{ "/", "//", 0 },
+	{ "/*", "/", 1 },		/* "/" is one empty component */
+	{ "/*/*", "/", 0 },
+	{ "/*", "/etc", 1 },
+	{ "/?", "/", 0 },
 	/* `*`: any run within one component */
 	{ "/src/*.c", "/src/main.c", 1 },
 	{ "/src/*.c", "/src/.c", 1 },

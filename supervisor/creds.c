@@ -129,7 +129,7 @@ void creds_set_umask(mode_t m)
 }
 
 /* Same identity as the thread holds now (umask aside)? */
-static bool creds_same_as_current(const struct creds *c)
+bool creds_holds(const struct creds *c)
 {
 	const struct creds *k = &creds_cur;
 
@@ -148,7 +148,7 @@ int creds_enter(const struct creds *c)
 	struct __user_cap_data_struct d[2];
 	int r;
 
-	if (creds_same || creds_same_as_current(c))
+	if (creds_same || creds_holds(c))
 		return 0;
 	if (creds_switched)
 		creds_leave();
@@ -180,6 +180,11 @@ fail:
 bool creds_is_switched(void)
 {
 	return creds_switched;
+}
+
+bool creds_can_stay(void)
+{
+	return creds_switched && creds_cur.euid == 0 && creds_cur.fsuid == 0;
 }
 
 int creds_leave(void)

@@ -45,6 +45,15 @@ void creds_set_umask(mode_t m);
 /* Does this thread hold a caller's credentials now? */
 bool creds_is_switched(void);
 
+/* Does the thread hold exactly c (umask aside)? */
+bool creds_holds(const struct creds *c);
+
+/* May the thread keep them for the next call? Only when they are root's
+ * (euid 0, fewer capabilities): reading a root caller's memory and /proc
+ * needs no more than that, so nothing proctor does between calls is
+ * weakened or strengthened by keeping them. */
+bool creds_can_stay(void);
+
 /* Back to proctor's own credentials (this thread only), for work that
  * needs proctor's own privileges. */
 int creds_leave(void);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -22,6 +23,40 @@
 #include "notify.h"
 #include "proctab.h"
 #include "target.h"
+
+/*
+ * /proc/PID/ENTRY of a process outside the agent's tree, where ENTRY gives
+ * what ptrace, process_vm_readv or pidfd_getfd would (memory, environment,
+ * descriptors, mappings): refused like those calls are.
+ */
+static bool decide_foreign_proc(const char *path)
+{
+	static const char *const entries[] = {
+		"mem", "environ", "pagemap", "auxv", "stack", "syscall",
+		"maps", "smaps", "smaps_rollup", "numa_maps", "fd", "fdinfo",
+		"map_files", "cwd", "root", "exe", "ns", "clear_refs",
+		"personality", "timers", "io", "attr", "task",
+	};
+	const char *p, *e;
+	char *end;
+	long pid;
+	size_t i, n;
+
+	if (strncmp(path, "/proc/", 6) != 0)
+		return false;
+	pid = strtol(path + 6, &end, 10);
+	if (end == path + 6 || *end != '/' || pid <= 0)
+		return false;
+	if (proctab_has((pid_t)pid))
+		return false;
+	p = end + 1;
+	e = strchr(p, '/');
+	n = e ? (size_t)(e - p) : strlen(p);
+	for (i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (strlen(entries[i]) == n && !strncmp(p, entries[i], n))
+			return true;
+	return false;
+}
 
 static void decide_report(const struct sup *s, const struct call *c,
 			  const struct decide_req *r, const char *exe,
@@ -95,10 +130,19 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 	     protect_hit(&s->protect,
 			 r->protect_path ? r->protect_path : r->q.path,
 			 r->dev, r->ino, r->protect_tree)) ||
-	    (r->q.op == POLICY_OP_READ && r->q.path &&
+	    (r->q.path && r->q.op != POLICY_OP_CONNECT &&
 	     protect_hit_secret(&s->protect, r->q.path, r->dev, r->ino))) {
 		snprintf(rule, sizeof(rule), "protected");
 		rule_text = "proctor's own files are protected";
+		res.decision = POLICY_DENY;
+		allow = false;
+		goto record;
+	}
+	if ((r->q.op == POLICY_OP_READ || r->q.op == POLICY_OP_WRITE) &&
+	    r->q.path && decide_foreign_proc(r->q.path)) {
+		snprintf(rule, sizeof(rule), "outside-tree");
+		rule_text = "another process's memory, environment or "
+			    "descriptors";
 		res.decision = POLICY_DENY;
 		allow = false;
 		goto record;

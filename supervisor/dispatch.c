@@ -6,6 +6,7 @@
  * through.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <linux/audit.h>
 #include <sys/syscall.h>
 
@@ -57,6 +58,18 @@ void dispatch_call(struct call *c)
 	default:
 		emulate_fs(c);
 		break;
+	}
+	/* a call whose arguments could not be read (a non-dumpable caller)
+	 * is denied, and that is recorded like any other deny */
+	if (c->unreadable && c->answer == CALL_ERROR) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "system call %d",
+			 (int)c->req.data.nr);
+		decide_record(c, c->req.pid, "read", "memory", what,
+			      "unreadable", "deny", (int)c->val,
+			      "the caller's memory cannot be read (made "
+			      "non-dumpable?): denied");
 	}
 respond:
 	r = call_respond(c);

@@ -4,8 +4,10 @@
  *
  * The decision rests on register values (a pid) and proctor's own process
  * table, so an allowed call is CONTINUEd. Refused: any signal to proctor
- * itself, memory and descriptor access to processes outside the agent's
- * tree. Each refusal is recorded.
+ * itself or to a process outside the agent's tree, memory and descriptor
+ * access to processes outside the tree. Signals to a process group are
+ * allowed unless the group is proctor's (kill(0) from proctor's group,
+ * kill(-pgrp)). Each refusal is recorded.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,17 +73,20 @@ void emulate_reach(struct call *c)
 		name = d->nr == __NR_kill ? "kill" : "rt_sigqueueinfo";
 		refuse = reach_is_proctor(s, pid) || pid == -1 ||
 			 pid == -(long)pgrp ||
-			 (pid == 0 && getpgid(c->req.pid) == pgrp);
+			 (pid == 0 && getpgid(c->req.pid) == pgrp) ||
+			 (pid > 0 && !tracer_in_tree((pid_t)pid));
 		break;
 	case __NR_tkill:
 		name = "tkill";
-		refuse = reach_is_proctor(s, pid);
+		refuse = reach_is_proctor(s, pid) ||
+			 !tracer_in_tree((pid_t)pid);
 		break;
 	case __NR_tgkill:
 	case __NR_rt_tgsigqueueinfo:
 		name = d->nr == __NR_tgkill ? "tgkill" : "rt_tgsigqueueinfo";
 		refuse = reach_is_proctor(s, pid) ||
-			 reach_is_proctor(s, (long)(int)d->args[1]);
+			 reach_is_proctor(s, (long)(int)d->args[1]) ||
+			 !tracer_in_tree((pid_t)d->args[1]);
 		break;
 	case __NR_pidfd_open:
 		name = "pidfd_open";
@@ -90,7 +95,8 @@ void emulate_reach(struct call *c)
 	case __NR_pidfd_send_signal:
 		name = "pidfd_send_signal";
 		pid = reach_pidfd_pid(c, (int)d->args[0]);
-		refuse = pid < 0 || reach_is_proctor(s, pid);
+		refuse = pid <= 0 || reach_is_proctor(s, pid) ||
+			 !tracer_in_tree((pid_t)pid);
 		break;
 	case __NR_pidfd_getfd:
 		name = "pidfd_getfd";

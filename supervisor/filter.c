@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -112,6 +113,26 @@ static int filter_add_rules(scmp_filter_ctx ctx, pid_t proctor_pid)
 			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, __NR_prctl,
 					     1, SCMP_A0(SCMP_CMP_EQ,
 							(scmp_datum_t)opts[i]));
+			if (r < 0)
+				return r;
+		}
+	}
+	/* raw IP and packet sockets: they would send to any address
+	 * without a connect or an addressed send (netlink stays: libc
+	 * uses raw netlink sockets for getaddrinfo and if_nameindex) */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), __NR_socket, 1,
+			     SCMP_A0(SCMP_CMP_EQ, AF_PACKET));
+	if (r < 0)
+		return r;
+	{
+		static const int fams[] = { AF_INET, AF_INET6 };
+
+		for (i = 0; i < 2; i++) {
+			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+					     __NR_socket, 2,
+					     SCMP_A0(SCMP_CMP_EQ, fams[i]),
+					     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
+						     SOCK_RAW));
 			if (r < 0)
 				return r;
 		}

@@ -5,7 +5,10 @@
  * notifications; leave the listener open in the child; let the child
  * outlive proctor (PR_SET_PDEATHSIG before anything else).
  */
+#include <ctype.h>
 #include <errno.h>
+#include <strings.h>
+#include <sys/capability.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,14 +22,87 @@
 
 #include "launch.h"
 
+int launch_parse_caps(const char *list, uint64_t *mask, const char **bad)
+{
+	static char word[64];
+	const char *p = list;
+
+	*mask = LAUNCH_DEFAULT_CAPS;
+	if (strcmp(list, "all") == 0) {
+		*mask = ~0ULL;
+		return 0;
+	}
+	if (strcmp(list, "none") == 0) {
+		*mask = 0;
+		return 0;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ","), i, off = 0;
+		cap_value_t cap;
+
+		if (n == 0 || n + 5 > sizeof(word))
+			goto fail;
+		if (strncasecmp(p, "cap_", 4) != 0) {
+			memcpy(word, "cap_", 4);
+			off = 4;
+		}
+		for (i = 0; i < n; i++)
+			word[off + i] = (char)tolower((unsigned char)p[i]);
+		word[off + n] = '\0';
+		if (cap_from_name(word, &cap) != 0 || cap < 0 || cap > 63)
+			goto fail;
+		*mask |= 1ULL << cap;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+fail:
+	*bad = p;
+	return -EINVAL;
+}
+
+/* In the child, when proctor is root: keep only `keep` in the bounding
+ * set and clear the inheritable and ambient sets, so that the agent,
+ * after exec, holds no more than that. */
+static int launch_drop_caps(uint64_t keep)
+{
+	cap_t caps;
+	int cap, r = 0;
+
+	for (cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_READ, cap) < 0)
+			break;		/* past the last capability */
+		if (!(keep & (1ULL << cap)) &&
+		    prctl(PR_CAPBSET_DROP, cap) < 0)
+			return -errno;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return -errno;
+	caps = cap_get_proc();
+	if (!caps)
+		return -errno;
+	if (cap_clear_flag(caps, CAP_INHERITABLE) < 0 ||
+	    cap_set_proc(caps) < 0)
+		r = -errno;
+	cap_free(caps);
+	return r;
+}
+
 static void launch_child(const struct filter_prog *f, int num_fd, int go_fd,
-			 pid_t parent, char *const argv[], char *const envp[])
+			 pid_t parent, char *const argv[], char *const envp[],
+			 uint64_t keep_caps)
 {
 	char go;
 	int listener, err;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(125);
+	if (geteuid() == 0 && launch_drop_caps(keep_caps) < 0) {
+		dprintf(2, "proctor: cannot drop capabilities\n");
+		_exit(125);
+	}
 	listener = filter_install(f);
 	if (write(num_fd, &listener, sizeof(listener)) != sizeof(listener))
 		_exit(125);
@@ -44,7 +120,7 @@ static void launch_child(const struct filter_prog *f, int num_fd, int go_fd,
 }
 
 int launch_start(struct launch *l, const struct filter_prog *f,
-		 char *const argv[], char *const envp[])
+		 char *const argv[], char *const envp[], uint64_t keep_caps)
 {
 	int num[2] = { -1, -1 }, go[2] = { -1, -1 };
 	pid_t parent = getpid();
@@ -67,7 +143,8 @@ int launch_start(struct launch *l, const struct filter_prog *f,
 	if (l->pid == 0) {
 		close(num[0]);
 		close(go[1]);
-		launch_child(f, num[1], go[0], parent, argv, envp);
+		launch_child(f, num[1], go[0], parent, argv, envp,
+			     keep_caps);
 	}
 	close(num[1]);
 	num[1] = -1;

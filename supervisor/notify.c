@@ -21,6 +21,7 @@
 
 #include "creds.h"
 #include "notify.h"
+#include "proctab.h"
 #include "target.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -124,10 +125,24 @@ int call_respond(struct call *c)
 
 static void notify_handle(struct sup *s, struct call *c)
 {
+	/* a thread starts each call as proctor - reading the caller's
+	 * memory needs proctor's own privileges - unless it holds a root
+	 * caller's reduced credentials and this caller has exactly those
+	 * (creds_can_stay, proctab.h) */
+	if (creds_is_switched()) {
+		struct creds cr;
+
+		if (!(creds_can_stay() &&
+		      proctab_creds_get(c->req.pid, &cr) &&
+		      creds_holds(&cr)) && creds_leave() < 0)
+			sup_fail(s, EPERM,
+				 "cannot restore proctor's credentials");
+	}
 	c->sup = s;
 	c->t_start = sup_mono_ns();
 	c->fd = -1;
 	c->fd_cloexec = false;
+	c->unreadable = false;
 	c->answer = CALL_ERROR;
 	c->val = EACCES;	/* fail closed unless a handler says more */
 	c->tgid = 0;

@@ -57,7 +57,10 @@ int protect_add(struct protect *p, const char *path, bool is_dir)
 	return 0;
 }
 
-int protect_add_secret(struct protect *p, const char *path)
+static bool protect_is_ancestor(const char *a, size_t alen, const char *b,
+				size_t blen);
+
+int protect_add_secret(struct protect *p, const char *path, bool is_dir)
 {
 	char real[PATH_MAX];
 	int r;
@@ -65,9 +68,16 @@ int protect_add_secret(struct protect *p, const char *path)
 	/* by its real path: a symlinked key path must not slip through */
 	if (!realpath(path, real))
 		return -errno;
-	r = protect_add(p, real, false);
-	if (r == 0)
+	r = protect_add(p, real, is_dir);
+	if (r == 0) {
+		struct stat st;
+
 		p->secret[p->n - 1] = true;
+		if (!is_dir && stat(real, &st) == 0) {
+			p->secret_dev[p->n - 1] = st.st_dev;
+			p->secret_ino[p->n - 1] = st.st_ino;
+		}
+	}
 	return r;
 }
 
@@ -77,15 +87,17 @@ bool protect_hit_secret(const struct protect *p, const char *path,
 	size_t i;
 
 	for (i = 0; i < p->n; i++) {
-		struct stat st;
-
 		if (!p->secret[i])
 			continue;
 		if (strcmp(p->paths[i], path) == 0)
 			return true;
+		if (p->is_dir[i] &&
+		    protect_is_ancestor(p->paths[i], p->len[i], path,
+					strlen(path)))
+			return true;
 		/* hard links: compare the object itself */
-		if ((dev || ino) && stat(p->paths[i], &st) == 0 &&
-		    st.st_dev == dev && st.st_ino == ino)
+		if ((dev || ino) && p->secret_ino[i] &&
+		    p->secret_dev[i] == dev && p->secret_ino[i] == ino)
 			return true;
 	}
 	return false;

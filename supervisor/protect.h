@@ -23,6 +23,8 @@ struct protect {
 	size_t len[PROTECT_MAX];
 	bool is_dir[PROTECT_MAX];	/* protects everything below too */
 	bool secret[PROTECT_MAX];	/* not even readable (signing key) */
+	dev_t secret_dev[PROTECT_MAX];	/* inode of a secret file, or 0 */
+	ino_t secret_ino[PROTECT_MAX];
 	size_t n;
 	dev_t dev[PROTECT_MAX];		/* inodes of existing protected files */
 	ino_t ino[PROTECT_MAX];
@@ -37,8 +39,9 @@ void protect_release(struct protect *p);
  * Returns 0 or -errno. */
 int protect_add(struct protect *p, const char *path, bool is_dir);
 
-/* Add a file nobody supervised may even read (the audit signing key). */
-int protect_add_secret(struct protect *p, const char *path);
+/* Add a file (or a whole directory) nobody supervised may even read: the
+ * audit signing key, proctor's own /proc/PID, /dev/userfaultfd. */
+int protect_add_secret(struct protect *p, const char *path, bool is_dir);
 
 /* Is the object at path (or dev/ino) a secret? */
 bool protect_hit_secret(const struct protect *p, const char *path,

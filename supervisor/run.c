@@ -53,6 +53,7 @@ struct run_options {
 	bool no_explain;
 	const char *sign_key;
 	unsigned checkpoint_every;
+	uint64_t keep_caps;
 	char **command;
 };
 
@@ -86,6 +87,11 @@ static void run_usage(FILE *f)
 "                       (make one with `proctor audit keygen`)\n"
 "  --checkpoint-every N a signed checkpoint every N events (default 1000;\n"
 "                       0: only at the end)\n"
+"  --keep-caps LIST     capabilities a root agent keeps besides the default\n"
+"                       set (chown, dac_override, fowner, fsetid, kill,\n"
+"                       setgid, setuid, setpcap, net_bind_service,\n"
+"                       audit_write, setfcap); `all` keeps everything,\n"
+"                       `none` drops even those\n"
 "  --no-preload         do not inject libproctor-preload.so\n"
 "  --no-explain         no explanation lines on the agent's stderr\n"
 "  -q, --quiet          no deny lines on proctor's stderr\n"
@@ -101,7 +107,7 @@ static int run_parse(int argc, char **argv, struct run_options *o)
 {
 	enum { O_POLICY = 256, O_AUDIT, O_ASK, O_ASK_TIMEOUT, O_MODE,
 	       O_ON_AUDIT_ERROR, O_NO_PRELOAD, O_NO_EXPLAIN, O_SIGN_KEY,
-	       O_CHECKPOINT_EVERY, O_SAVE_TO };
+	       O_CHECKPOINT_EVERY, O_SAVE_TO, O_KEEP_CAPS };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "audit", required_argument, NULL, O_AUDIT },
@@ -114,6 +120,7 @@ static int run_parse(int argc, char **argv, struct run_options *o)
 		{ "no-preload", no_argument, NULL, O_NO_PRELOAD },
 		{ "no-explain", no_argument, NULL, O_NO_EXPLAIN },
 		{ "sign-key", required_argument, NULL, O_SIGN_KEY },
+		{ "keep-caps", required_argument, NULL, O_KEEP_CAPS },
 		{ "checkpoint-every", required_argument, NULL,
 		  O_CHECKPOINT_EVERY },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -128,6 +135,7 @@ static int run_parse(int argc, char **argv, struct run_options *o)
 	memset(o, 0, sizeof(*o));
 	o->ask_timeout = 120;
 	o->checkpoint_every = 1000;
+	o->keep_caps = LAUNCH_DEFAULT_CAPS;
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0)
 			dashdash = true;
@@ -190,6 +198,18 @@ static int run_parse(int argc, char **argv, struct run_options *o)
 		case O_SIGN_KEY:
 			o->sign_key = optarg;
 			break;
+		case O_KEEP_CAPS: {
+			const char *bad = NULL;
+
+			if (launch_parse_caps(optarg, &o->keep_caps, &bad)) {
+				fprintf(stderr, "proctor: --keep-caps: unknown "
+					"capability at '%s' (names as in "
+					"capabilities(7): net_raw,sys_ptrace)"
+					"\n", bad);
+				return -1;
+			}
+			break;
+		}
 		case O_CHECKPOINT_EVERY: {
 			long v;
 
@@ -485,7 +505,8 @@ static int run_session(struct run_options *o, int argc, char **argv)
 						  o->checkpoint_every);
 		sodium_memzero(sk, sizeof(sk));
 		if (r == 0)
-			r = protect_add_secret(&s.protect, o->sign_key);
+			r = protect_add_secret(&s.protect, o->sign_key,
+					       false);
 		if (r < 0) {
 			fprintf(stderr, "proctor: cannot use the signing key "
 				"%s: %s\n", o->sign_key,
@@ -497,8 +518,12 @@ static int run_session(struct run_options *o, int argc, char **argv)
 	n = audit_protected_paths(s.audit, ppaths, 16);
 	for (i = 0; i < n; i++)
 		protect_add(&s.protect, ppaths[i], false);
+	/* proctor's own /proc entry (its memory holds the signing key) and
+	 * the device that hands out userfaultfds (refused by the filter as a
+	 * system call) are out of reach whatever the policy says */
 	snprintf(self_proc, sizeof(self_proc), "/proc/%d", (int)s.self);
-	protect_add(&s.protect, self_proc, true);
+	protect_add_secret(&s.protect, self_proc, true);
+	protect_add_secret(&s.protect, "/dev/userfaultfd", false);
 
 	memset(&si, 0, sizeof(si));
 	si.start_ns = sup_real_ns();
@@ -559,7 +584,7 @@ static int run_session(struct run_options *o, int argc, char **argv)
 	}
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	r = launch_start(&l, &prog, o->command,
-			 agent_env ? agent_env : environ);
+			 agent_env ? agent_env : environ, o->keep_caps);
 	if (r < 0)
 		goto end;
 	s.listener = l.listener;

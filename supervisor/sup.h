@@ -65,6 +65,7 @@ struct call {
 	enum call_answer answer;
 	int64_t val;
 	int fd;				/* CALL_FD: the descriptor to install */
+	bool unreadable;		/* its memory could not be read */
 	bool fd_cloexec;
 };
 

@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "creds.h"
 #include "sup.h"
 #include "target.h"
 
@@ -28,18 +29,30 @@ static int target_map_errno(int err)
 	}
 }
 
-/* One process_vm_readv that does not cross a page boundary. */
-static ssize_t target_read_chunk(pid_t pid, uint64_t addr, void *buf,
-				 size_t n)
+/*
+ * One process_vm_readv that does not cross a page boundary. A thread that
+ * kept a root caller's reduced credentials (creds_can_stay) cannot read a
+ * non-dumpable process: it then reads again as proctor, so the answer
+ * never depends on which thread took the call.
+ */
+static ssize_t target_read_chunk(const struct call *c, uint64_t addr,
+				 void *buf, size_t n)
 {
 	struct iovec local = { .iov_base = buf, .iov_len = n };
 	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr,
 				.iov_len = n };
 	ssize_t r;
 
-	r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-	if (r < 0)
-		return target_map_errno(errno);
+	r = process_vm_readv(c->req.pid, &local, 1, &remote, 1, 0);
+	if (r < 0 && (errno == EPERM || errno == EACCES) &&
+	    creds_is_switched() && creds_leave() == 0)
+		r = process_vm_readv(c->req.pid, &local, 1, &remote, 1, 0);
+	if (r < 0) {
+		r = target_map_errno(errno);
+		if (r == -EACCES)
+			((struct call *)c)->unreadable = true;
+		return r;
+	}
 	if (r == 0)
 		return -EFAULT;
 	return r;
@@ -53,8 +66,7 @@ int target_read(const struct call *c, uint64_t addr, void *buf, size_t n)
 		uint64_t a = addr + done;
 		size_t room = 4096 - (a & 4095);
 		size_t want = n - done < room ? n - done : room;
-		ssize_t r = target_read_chunk(c->req.pid, a, (char *)buf + done,
-					      want);
+		ssize_t r = target_read_chunk(c, a, (char *)buf + done, want);
 
 		if (r < 0)
 			return (int)r;
@@ -74,7 +86,7 @@ ssize_t target_read_str(const struct call *c, uint64_t addr, char *buf,
 		uint64_t a = addr + done;
 		size_t room = 4096 - (a & 4095);
 		size_t want = n - done < room ? n - done : room;
-		ssize_t r = target_read_chunk(c->req.pid, a, buf + done, want);
+		ssize_t r = target_read_chunk(c, a, buf + done, want);
 		char *nul;
 
 		if (r < 0)

@@ -267,7 +267,10 @@ def fidelity(session, prefix, owner):
     try:
         nat = run_native(prefix + [PY, script, dirs[0]], dirs[0])
         assert nat.returncode == 0, nat.stderr
-        sup = session.run(prefix + [PY, script, dirs[1]], cwd=dirs[1])
+        # like for like: the native run has every capability, so the
+        # supervised one keeps them too (proctor drops most by default)
+        sup = session.run(prefix + [PY, script, dirs[1]], cwd=dirs[1],
+                          args=["--keep-caps", "all"])
         assert sup.returncode == 0, sup.stderr
         compare(nat.stdout, sup.stdout)
     finally:

@@ -335,7 +335,10 @@ def check_common(session, d, srv, out):
 
 def test_network_as_root(session, net):
     d, srv, script = net
-    r = session.run([PY, script] + srv.args(), cwd=d)
+    # naming another pid in SCM_CREDENTIALS needs CAP_SYS_ADMIN, which
+    # proctor drops by default: keep every capability to compare
+    r = session.run([PY, script] + srv.args(), cwd=d,
+                    args=["--keep-caps", "all"])
     assert r.returncode == 0, r.stderr
     out = results(r)
     check_common(session, d, srv, out)

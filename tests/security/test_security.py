@@ -608,13 +608,9 @@ def test_unix_pathname(sb, servers):
     assert len(sb.refusals(op="connect", target="sock")) >= 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "HOLE: a root agent writes hand-built frames on an AF_PACKET socket "
-    "bound to lo: write(2) carries no address, so nothing is trapped, "
-    "and bind(AF_PACKET) is let through; the datagram reaches the "
-    "forbidden [::1] UDP port (emulate_net.c lists raw sockets of a "
-    "CAP_NET_RAW caller as not judged; docs/security.md does not)"))
 def test_packet_raw_udp(sb, servers):
+    """Closed: the filter refuses AF_PACKET and raw IP sockets (EPERM), and
+    CAP_NET_RAW is dropped by default."""
     prog = binary("packet_raw_udp")
     bad = servers(socket.AF_INET6, socket.SOCK_DGRAM, ("::1", 0))
     assert_native_reached(sb.native([prog, str(bad.port)]))
@@ -655,19 +651,9 @@ def test_open_by_handle(sb):
 
 # ---- 16, 17: other processes and proctor itself ------------------------
 
-REACH_HOLES = {
-    "proc_mem": "HOLE: open(/proc/PID/mem, O_RDONLY) of a process outside "
-                "the agent's tree is judged as a plain file read (allowed "
-                "by `allow read /**`); proctor opens it with the agent's "
-                "root credentials and the agent reads the victim's memory, "
-                "which process_vm_readv is refused for",
-}
-
-
 @pytest.mark.parametrize("mode", [
     "ptrace", "vm_readv", "vm_writev", "pidfd_getfd", "proc_fd",
-    pytest.param("proc_mem", marks=pytest.mark.xfail(
-        strict=True, reason=REACH_HOLES["proc_mem"])),
+    "proc_mem",
 ])
 def test_reach_outside(sb, mode):
     prog = binary("reach_outside")
@@ -680,38 +666,32 @@ def test_reach_outside(sb, mode):
         assert blocked_errno(r) == "EPERM", r
         assert sb.refusals(target=v.pid), \
             "no audit row for the refusal:\n%s" % sb.summary()
+    if mode == "proc_mem":
+        assert sb.refusals(rule="outside-tree"), sb.summary()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "HOLE: proctor's own memory is readable: open(/proc/<proctor>/mem, "
-    "O_RDONLY) is judged as a plain read (allow read /**); /proc/<proctor> "
-    "is protected against writes only, and proctor opens the file with "
-    "the agent's root credentials"))
 def test_read_proctor_memory(sb):
+    """Closed: proctor's /proc entry is protected even from reads."""
     prog = binary("reach_outside")
     v = Victim(sb)
     assert_native_reached(sb.native([prog, "proc_mem_elf", v.pid, "0", "0"]))
     r = sb.proctor([prog, "proc_mem_elf", "ppid", "0", "0"])
     assert_blocked(r, sb)
+    assert sb.refusals(rule="protected"), sb.summary()
 
 
 def test_signal_outside_tree(sb):
-    """kill() of a process outside the tree: docs/security.md promises
-    only that proctor itself cannot be signalled; kernel.md lists "kill of
-    processes outside the tree" among the bypasses to close."""
+    """Closed: kill() of a process outside the agent's tree is refused
+    (EPERM) and recorded."""
     prog = binary("reach_outside")
     v = Victim(sb)
     assert_native_reached(sb.native([prog, "signal", v.pid, v.addr, v.fd]))
     v2 = Victim(sb)
     r = sb.proctor([prog, "signal", v2.pid, v2.addr, v2.fd])
     out = v2.stop()
-    if r.reached:
-        pytest.xfail("OPEN: a signal to a process outside the agent's tree "
-                     "is delivered (emulate_reach.c refuses only proctor, "
-                     "pid -1 and proctor's process group); victim said %r"
-                     % out.strip())
     assert_blocked(r, sb)
     assert "SIGNALLED" not in out
+    assert sb.refusals(syscall="kill"), sb.summary()
 
 
 def test_kill_proctor(sb):
@@ -728,7 +708,10 @@ def test_kill_proctor(sb):
     assert r.rc == 1, "proctor was killed:\n%s" % r
     for t in r.starting("TRY"):
         if "open " not in t:
-            assert t.endswith("EPERM"), r
+            # opening proctor's /proc entry (for a pidfd) is refused
+            # before any signal is: EACCES there, EPERM for the signals
+            want = "EACCES" if "/proc/PID" in t else "EPERM"
+            assert t.endswith(want), r
     assert sb.refusals(syscall="kill"), sb.summary()
     assert sb.refusals(op="read", resolved=sb.forbidden)
 
@@ -777,12 +760,8 @@ def test_refused_syscall(sb, name, args, err):
     assert blocked_errno(r) == err, r
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "HOLE: /dev/userfaultfd (Linux 6.1+) hands out a userfaultfd through "
-    "open + ioctl(USERFAULTFD_IOC_NEW) while userfaultfd(2) is refused; "
-    "the device node is not protected, so any policy allowing write to "
-    "/dev/** gives a root agent the descriptor the filter withholds"))
 def test_userfaultfd_devnode(sb):
+    """Closed: /dev/userfaultfd is protected whatever the policy says."""
     prog = binary("userfaultfd_get")
     assert_native_reached(sb.native([prog, "devnode"]))
     sb.policy("allow read,write /dev/**\n")

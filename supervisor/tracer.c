@@ -311,8 +311,12 @@ int tracer_run(struct sup *s, pid_t agent)
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			proctab_del(pid);
+			/* recorded as proctor reports exits: the code, or
+			 * 128+N for a death by signal N */
 			if (audit_process_exit(s->audit, pid, sup_real_ns(),
-					       status) < 0)
+					       WIFEXITED(status) ?
+					       WEXITSTATUS(status) :
+					       128 + WTERMSIG(status)) < 0)
 				sup_fail(s, EIO, "cannot write the audit log");
 			if (pid == agent) {
 				exit_status = WIFEXITED(status) ?

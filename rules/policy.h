@@ -19,6 +19,7 @@
 #ifndef PROCTOR_POLICY_H
 #define PROCTOR_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -191,5 +192,39 @@ int policy_vars_from_process(struct policy_vars *vars, char *cwd_buf,
 size_t policy_rule_count(const struct policy *p);
 const struct policy_rule *policy_rule_at(const struct policy *p, size_t i);
 enum policy_decision policy_rule_decision(const struct policy_rule *r);
+
+/*
+ * Whole directory trees (rules/policy_subtree.c), for renames of a
+ * directory, which change the path of everything below it at once. Only
+ * the READ and WRITE bits of op_mask are looked at. Paths are absolute
+ * and resolved (no trailing '/'). Pure, like policy_eval(); answers are
+ * conservative: when in doubt, "restricted".
+ *
+ * policy_subtree_restricted: true when a rule that does not allow (deny
+ * or ask), for an operation of op_mask, could decide some path strictly
+ * below dir - its pattern can match there and no later rule matches the
+ * whole tree below dir - or when the default (deny or ask) could. A `**`
+ * pattern such as `**` + `/.env` restricts every directory. *rule (may
+ * be NULL) gets that rule, NULL for the default.
+ *
+ * policy_move_restricted: moving the tree src to dst (rename), with the
+ * rules of over (NULL, or e.g. the session's remembered answers) taking
+ * precedence over those of p as if written after them, over's default
+ * unused. True when some path src/REST that the rules restrict could land
+ * on dst/REST where they restrict it less: a restricting rule below src
+ * that does not match the same REST below dst (a pattern that starts with
+ * `**` does; one naming src/x does not), or a later rule that is weaker
+ * (allow; for a deny also ask) and can match below dst where it does not
+ * below src. *rule and *op (may be NULL) get the restricting rule (NULL:
+ * the default) and its operation. dst NULL: true.
+ */
+bool policy_subtree_restricted(const struct policy *p, unsigned op_mask,
+			       const char *dir, size_t len,
+			       const struct policy_rule **rule);
+bool policy_move_restricted(const struct policy *p,
+			    const struct policy *over, unsigned op_mask,
+			    const char *src, size_t slen, const char *dst,
+			    size_t dlen, const struct policy_rule **rule,
+			    enum policy_op *op);
 
 #endif

@@ -23,6 +23,13 @@
  *     futimens): proctor takes a copy of the caller's descriptor with
  *     pidfd_getfd and acts on the copy.
  *
+ * A new name takes restrictions along: a link or rename of a file that
+ * may not be read (deny, ask) to a name where it may is refused, and so is
+ * a rename of a directory that would carry a path the policy restricts to
+ * a place where it does not (policy_move_restricted(); docs/policy.md,
+ * "Renaming directories and files"). These refusals are recorded with
+ * decide_record() after the two write decisions.
+ *
  * Invariants: one copy of each argument; no decision on a name that was
  * not resolved first; nothing changes before decide() allowed it and wrote
  * its record; the answer is the kernel's own result of the emulated call.
@@ -55,6 +62,7 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include "ask.h"
 #include "creds.h"
 #include "decide.h"
 #include "emulate.h"
@@ -288,6 +296,120 @@ static int fs_getfd(struct call *c, int fd)
 	return (int)r;
 }
 
+/* ---- new names: what a file or a tree takes along ---- */
+
+/* allow < ask < deny */
+static int fs_strictness(enum policy_decision d)
+{
+	return d == POLICY_ALLOW ? 0 : (d == POLICY_ASK ? 1 : 2);
+}
+
+/*
+ * What the session's remembered answers, then the policy, say about op on
+ * path - the order decide() asks them in - with no prompt and no record.
+ * *rule gets the deciding rule (NULL: the default).
+ */
+static enum policy_decision fs_peek(struct call *c, enum policy_op op,
+				    const char *path,
+				    const struct policy_rule **rule)
+{
+	const struct policy *session = ask_session_rules(c->sup->ask);
+	struct policy_result res = { POLICY_DENY, NULL, -1 };
+	struct policy_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.op = op;
+	q.path = path;
+	q.path_len = strlen(path);
+	if (session)
+		policy_eval(session, &q, &res);
+	if (!res.rule)
+		policy_eval(c->sup->policy, &q, &res);
+	*rule = res.rule;
+	return res.decision;
+}
+
+/*
+ * A refusal that no single decide() makes: recorded as a deny by rule
+ * (its FILE:LINE), with detail. In permissive mode it is recorded and the
+ * call goes on. Returns 0 or -EACCES.
+ */
+static int fs_refuse(struct call *c, const char *op, const char *sys,
+		     const char *target, const struct policy_rule *rule,
+		     const char *detail)
+{
+	bool permissive = c->sup->mode == SUP_PERMISSIVE;
+	char loc[PATH_MAX + 32];
+
+	policy_rule_location(rule, loc, sizeof(loc));
+	decide_record(c, c->req.pid, op, sys, target, loc,
+		      permissive ? "allow" : "deny", permissive ? 0 : EACCES,
+		      detail);
+	return permissive ? 0 : -EACCES;
+}
+
+/*
+ * The file at from (not a directory) is to get the name to (link, rename,
+ * exchange): its content becomes readable there. Refused when reading it
+ * at from is denied or asked about and at to is less strict - the new
+ * name would launder the read rule.
+ */
+static int fs_check_read_name(struct call *c, const char *sys,
+			      const char *from, const char *to)
+{
+	const struct policy_rule *rule, *at_to;
+	enum policy_decision d;
+	char detail[FS_PATH_MAX + 64];
+
+	d = fs_peek(c, POLICY_OP_READ, from, &rule);
+	if (d == POLICY_ALLOW ||
+	    fs_strictness(fs_peek(c, POLICY_OP_READ, to, &at_to)) >=
+	    fs_strictness(d))
+		return 0;
+	snprintf(detail, sizeof(detail), "would give a read-%s file a new "
+		 "name: %s", d == POLICY_ASK ? "asked" : "denied", to);
+	return fs_refuse(c, "read", sys, from, rule, detail);
+}
+
+/*
+ * The directory from is to move to to (rename, exchange): everything below
+ * it changes path. Refused when the rules restrict (deny, ask) reading or
+ * writing something below from that they would not restrict as much at
+ * the same place below to (policy_move_restricted). Removing an empty
+ * directory needs no such check.
+ */
+static int fs_check_tree_move(struct call *c, const char *sys,
+			      const char *from, const char *to)
+{
+	const struct policy_rule *rule = NULL;
+	enum policy_op op = POLICY_OP_WRITE;
+	char detail[FS_PATH_MAX + 96];
+
+	if (!policy_move_restricted(c->sup->policy,
+				    ask_session_rules(c->sup->ask),
+				    POLICY_OP_READ | POLICY_OP_WRITE, from,
+				    strlen(from), to, strlen(to), &rule, &op))
+		return 0;
+	snprintf(detail, sizeof(detail), "would move paths below the "
+		 "directory that the policy restricts (%s) to %s, where it "
+		 "would restrict them less", policy_op_name(op), to);
+	return fs_refuse(c, policy_op_name(op), sys, from, rule, detail);
+}
+
+/* The object at from, of type st, is to be known as to. */
+static int fs_check_new_name(struct call *c, const char *sys,
+			     const char *from, const struct stat *st,
+			     const char *to)
+{
+	if (S_ISDIR(st->st_mode))
+		return fs_check_tree_move(c, sys, from, to);
+	/* a symlink's content is its target's path; reading through it
+	 * judges the target */
+	if (S_ISLNK(st->st_mode))
+		return 0;
+	return fs_check_read_name(c, sys, from, to);
+}
+
 /* ---- unlink, unlinkat, rmdir ---- */
 
 static void fs_unlink(struct call *c, const char *sys, int dirfd,
@@ -409,6 +531,13 @@ static void fs_rename(struct call *c, const char *sys, int odirfd,
 	r = -fs_decide(c, sys, npath, n->path,
 		       n->exists ? n->st.st_dev : 0,
 		       n->exists ? n->st.st_ino : 0, true);
+	if (r < 0)
+		goto out;
+	/* what moves keeps its restrictions under its new name: the
+	 * source's content or tree (and for an exchange the destination's) */
+	r = fs_check_new_name(c, sys, o->path, &o->st, n->path);
+	if (r == 0 && (flags & RENAME_EXCHANGE) && n->exists)
+		r = fs_check_new_name(c, sys, n->path, &n->st, o->path);
 	if (r < 0)
 		goto out;
 	r = fs_enter(c);
@@ -574,6 +703,13 @@ static void fs_link(struct call *c, const char *sys, int odirfd,
 	r = -fs_decide(c, sys, npath, f.path, 0, 0, false);
 	if (r < 0)
 		goto out;
+	/* a new name must not make a file readable that is not at its
+	 * old one (directories cannot be linked: the kernel says EPERM) */
+	if (!S_ISDIR(src.st.st_mode)) {
+		r = fs_check_new_name(c, sys, src.path, &src.st, f.path);
+		if (r < 0)
+			goto out;
+	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src.obj);
 	r = fs_enter(c);
 	if (r < 0)

@@ -24,7 +24,8 @@
  *                      so the name is not walked again. A pathname bind
  *                      creates a file: judged as a write, and checked
  *                      afterwards (SIOCUNIXFILE) to have created exactly
- *                      the judged file. Abstract names judged by name.
+ *                      the judged file. Abstract names judged by name,
+ *                      without trailing NUL padding.
  *   AF_NETLINK         not judged (glibc's getaddrinfo, if_nameindex).
  *   anything else      connect or send with an address is refused (the
  *                      policy cannot name such destinations); bind allowed.
@@ -453,6 +454,11 @@ static int net_judge_abstract(struct call *c, const char *sys,
 	char text[sizeof(un->sun_path) + 2];
 	size_t len = a->len - offsetof(struct sockaddr_un, sun_path) - 1;
 
+	/* Many servers bind the name padded with NULs to the whole of
+	 * sun_path (shown as @name@@@ by ss); the padding is not part of
+	 * the name a rule writes. The kernel still gets all the bytes. */
+	while (len > 0 && un->sun_path[len] == '\0')
+		len--;
 	memset(&dr, 0, sizeof(dr));
 	dr.q.op = POLICY_OP_CONNECT;
 	dr.q.net.kind = POLICY_NET_UNIX_ABSTRACT;

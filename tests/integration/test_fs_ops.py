@@ -508,3 +508,116 @@ def test_nobody_owns_what_it_creates(session):
         assert row and row[0]["final"] == "allow"
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+NEW_NAME_POLICY = """
+default deny
+allow read /**
+allow exec /** *
+allow write /dev/null /dev/tty
+allow write {ok}/**
+deny write {ok}/locked/c
+deny read **/.env **/.env.*
+deny read {ok}/secret/**
+"""
+
+
+@pytest.fixture
+def names(session):
+    """ok/ writable; ok/locked/c write-denied; ok/secret/ unreadable;
+    ok/proj/.env unreadable wherever it goes."""
+    ok = os.path.join(session.tmp, "ok")
+    for d in ("", "locked", "secret", "plain", "proj", "empty"):
+        os.mkdir(os.path.join(ok, d))
+    for p in ("locked/c", "secret/k", "plain/p", "proj/.env", "proj/x"):
+        with open(os.path.join(ok, p), "w") as f:
+            f.write("data")
+    session.policy(NEW_NAME_POLICY.format(ok=ok))
+    return ok
+
+
+def refused(session, syscall, target, op, rule_line):
+    rows = session.find(syscall=syscall, target=target, final="deny")
+    assert rows, (syscall, target, session.events())
+    e = rows[0]
+    assert (e["op"], e["errno"]) == (op, 13), e
+    assert e["rule"] == "%s:%d" % (session.policy_path, rule_line), e
+    assert e["detail"], e
+    return e
+
+
+# (shell command, exit status, paths that must exist after, that must not)
+NEW_NAME_CASES = [
+    # directories without restrictions below them move freely
+    ("mv ok/plain ok/plain2", 0, ["ok/plain2/p"], ["ok/plain"]),
+    ("mv ok/plain ok/empty/p", 0, ["ok/empty/p/p"], ["ok/plain"]),
+    # `**/.env` restricts the new place as much as the old one
+    ("mv ok/proj ok/proj2", 0, ["ok/proj2/.env"], ["ok/proj"]),
+    ("mv ok/proj/.env ok/proj/.env.old", 0, ["ok/proj/.env.old"], []),
+    # a file may not be written below: its directory may not move
+    ("mv ok/locked ok/unlocked", 1, ["ok/locked/c"], ["ok/unlocked"]),
+    # unreadable below: the same
+    ("mv ok/secret ok/open", 1, ["ok/secret/k"], ["ok/open"]),
+    # a read-denied file gets no readable name
+    ("ln ok/secret/k ok/k2", 1, ["ok/secret/k"], ["ok/k2"]),
+    ("mv ok/secret/k ok/k3", 1, ["ok/secret/k"], ["ok/k3"]),
+    ("mv ok/proj/.env ok/proj/env", 1, ["ok/proj/.env"], ["ok/proj/env"]),
+    # ...but a readable one does, and so does one still denied there
+    ("ln ok/plain/p ok/p2", 0, ["ok/p2"], []),
+    ("ln ok/secret/k ok/secret/k2", 0, ["ok/secret/k2"], []),
+]
+
+
+@pytest.mark.parametrize("cmd,status,present,absent", NEW_NAME_CASES,
+                         ids=[c[0] for c in NEW_NAME_CASES])
+def test_new_names_keep_restrictions(session, names, cmd, status, present,
+                                     absent):
+    r = session.run(["sh", "-c", cmd])
+    assert r.returncode == status, r.stderr
+    for p in present:
+        assert os.path.lexists(os.path.join(session.tmp, p)), p
+    for p in absent:
+        assert not os.path.lexists(os.path.join(session.tmp, p)), p
+    if status:
+        assert b"Permission denied" in r.stderr
+
+
+def test_new_name_refusals_are_recorded(session, names):
+    ok = names
+    script = (
+        "mv ok/locked ok/unlocked; ln ok/secret/k ok/k2; "
+        "mv ok/secret/k ok/k3; mv ok/secret ok/open; " + PY + " -c '"
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "r = libc.syscall(316, -100, b\"ok/locked\", -100, b\"ok/empty\", 2)\n"
+        "print(r, os.strerror(ctypes.get_errno()))\n"
+        "r = libc.syscall(316, -100, b\"ok/empty\", -100, b\"ok/locked\", 2)\n"
+        "print(r, os.strerror(ctypes.get_errno()))'")
+    r = session.run(["sh", "-c", script])
+    assert r.stdout == b"-1 Permission denied\n" * 2, r.stderr
+    assert os.path.exists(os.path.join(ok, "locked", "c"))
+    assert os.path.exists(os.path.join(ok, "secret", "k"))
+    # the two write decisions allowed the names; the tree check refused
+    e = refused(session, "renameat2", os.path.join(ok, "locked"), "write",
+                7)
+    assert os.path.join(ok, "unlocked") in e["detail"]
+    refused(session, "linkat", os.path.join(ok, "secret/k"), "read", 9)
+    refused(session, "renameat2", os.path.join(ok, "secret/k"), "read", 9)
+    refused(session, "renameat2", os.path.join(ok, "secret"), "read", 9)
+    # both sides of an exchange move
+    rows = session.find(syscall="renameat2", final="deny",
+                        target=os.path.join(ok, "locked"))
+    assert len(rows) >= 3, rows
+
+
+def test_new_names_permissive(session, names):
+    """In permissive mode the refusal is recorded and the call done."""
+    ok = names
+    r = session.run(["mv", "ok/locked", "ok/unlocked"],
+                    args=["--mode", "permissive"])
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(os.path.join(ok, "unlocked", "c"))
+    rows = session.find(syscall="renameat2",
+                        target=os.path.join(ok, "locked"))
+    assert rows and rows[-1]["final"] == "allow"
+    assert rows[-1]["decision"] == "deny"

@@ -410,3 +410,52 @@ def test_refused_connect_seen_by_curl_like_client(session, net):
                     cwd=d)
     assert b"Connection refused" in r.stdout, (r.stdout, r.stderr)
     assert f"{DENIED_IP}:8080".encode() in r.stderr
+
+
+def test_unix_abstract_padded_name(session, net):
+    """A server bound with its abstract name padded with NULs to the whole
+    of sun_path (as ss shows @name@@@...): the padding is not part of the
+    name the policy judges, so `deny connect unix:@NAME` holds for a client
+    that connects with the padded address too, and the allowed padded name
+    still connects."""
+    d, srv, script = net
+    name = "proctor-pad-%d" % os.getpid()
+    raw = b"\0" + name.encode()
+    padded = raw + b"\0" * (108 - len(raw))
+    lsn = socket.socket(socket.AF_UNIX)
+    lsn.bind(padded)
+    lsn.listen(8)
+    threading.Thread(target=srv.serve, args=(lsn,), daemon=True).start()
+    client = ("import socket, errno, sys\n"
+              "a = sys.argv[1].encode('latin-1')\n"
+              "for addr in (a, a + b'\\0' * (107 - len(a))):\n"
+              "  s = socket.socket(socket.AF_UNIX)\n"
+              "  try:\n"
+              "    s.connect(b'\\0' + addr); s.sendall(b'hi')\n"
+              "    print('ok', s.recv(100))\n"
+              "  except OSError as e: print(errno.errorcode[e.errno])\n")
+    try:
+        # the net fixture's policy allows unix:@proctor-test-* only
+        base = open(session.policy_path).read()
+        session.policy(base + "allow connect unix:@proctor-pad-*\n")
+        r = session.run([PY, "-c", client, name], cwd=d)
+        # the short name is another socket (nobody listens): the kernel
+        # refuses it; the padded one reaches the server
+        assert r.stdout.decode().splitlines() == \
+            ["ECONNREFUSED", "ok b'echo:hi'"], r.stderr
+        row = session.find(op="connect", target="@" + name)
+        assert len(row) == 2 and all(e["final"] == "allow" for e in row)
+
+        session.policy(base + "allow connect unix:@proctor-pad-*\n"
+                       f"deny connect unix:@{name}\n")
+        r = session.run([PY, "-c", client, name], cwd=d)
+        assert r.stdout.decode().splitlines() == \
+            ["ECONNREFUSED", "ECONNREFUSED"], r.stderr
+        row = session.find(op="connect", target="@" + name, final="deny")
+        assert len(row) == 2 and all(e["errno"] == 111 for e in row)
+    finally:
+        try:
+            lsn.shutdown(socket.SHUT_RDWR)	# wakes accept()
+        except OSError:
+            pass
+        lsn.close()

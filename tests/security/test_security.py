@@ -464,14 +464,7 @@ def test_hardlink_write(sb, sb2, which):
     assert sb2.refusals(op="write")
 
 
-@pytest.mark.parametrize("which", [
-    "audit-db",
-    pytest.param("policy", marks=pytest.mark.xfail(strict=True, reason=(
-        "HOLE: with `deny write DIR/file`, renaming DIR (rename or "
-        "renameat2 RENAME_EXCHANGE) into an allowed place is allowed, and "
-        "the file is then written at its new name; only proctor's own "
-        "protected files get the whole-tree check (protect_tree)"))),
-])
+@pytest.mark.parametrize("which", ["audit-db", "policy"])
 def test_rename_dir_write(sb, sb2, which):
     prog = binary("rename_dir_write")
     d, f = _write_target(sb, which, True)
@@ -488,15 +481,7 @@ def test_rename_dir_write(sb, sb2, which):
     assert sb2.refusals(op="write")
 
 
-@pytest.mark.parametrize("rules", [
-    "read,write",
-    pytest.param("read", marks=pytest.mark.xfail(strict=True, reason=(
-        "HOLE: with `deny read DIR/**` and writes allowed there (e.g. "
-        "`allow write ~/**` + `deny read ~/.ssh/**`), link(2), "
-        "linkat(dirfd, NAME) and rename(2) of the unreadable file to an "
-        "allowed name are judged as writes only; the content is then read "
-        "at the new name"))),
-])
+@pytest.mark.parametrize("rules", ["read,write", "read"])
 def test_hardlink_read(sb, sb2, rules):
     """A hard link to (or a rename of) a file that must not be read, read
     at its new name."""
@@ -571,15 +556,7 @@ def test_udp_send_forbidden(sb, servers):
     assert sb.refusals(target=str(bad.port))
 
 
-@pytest.mark.parametrize("how", [
-    "exact",
-    pytest.param("padded", marks=pytest.mark.xfail(strict=True, reason=(
-        "HOLE: `deny connect unix:@NAME` does not match the abstract name "
-        "NAME padded with NULs to sizeof(struct sockaddr_un) (how some "
-        "programs bind, shown as @NAME@@@... by ss); emulate_net.c judges "
-        "all addrlen bytes, the NULs included, so `allow connect "
-        "unix:@*` lets the connect through"))),
-])
+@pytest.mark.parametrize("how", ["exact", "padded"])
 def test_unix_abstract(sb, servers, how):
     prog = binary("unix_abstract")
     name = "proctor-sec-%d-%s" % (os.getpid(), os.path.basename(sb.base))

@@ -222,22 +222,36 @@ static void preload_on_deny(int sig, siginfo_t *si, void *uc)
 	used = preload_line(buf, 0, "B1");
 	if (unw_getcontext(&ctx) != 0 || unw_init_local(&cursor, &ctx) != 0)
 		goto out;
+	/*
+	 * Names come from the dynamic linker's own tables (dladdr): no file
+	 * is opened here. unw_get_proc_name would read /proc/self/maps and
+	 * the ELF files, and each of those opens is a trapped, judged and
+	 * recorded call of its own - hundreds of microseconds per denial.
+	 * Frames without an exported symbol show the module and offset.
+	 */
 	while (unw_step(&cursor) > 0 && depth < PRELOAD_FRAMES) {
-		unw_word_t ip = 0, off = 0;
-		char name[256];
+		unw_word_t ip = 0;
 		Dl_info info;
-		const char *obj = "?";
 
 		unw_get_reg(&cursor, UNW_REG_IP, &ip);
-		if (dladdr((void *)(uintptr_t)ip, &info) && info.dli_fname)
-			obj = info.dli_fname;
-		if (unw_get_proc_name(&cursor, name, sizeof(name), &off) == 0)
-			snprintf(line, sizeof(line), "#%d 0x%lx %s+0x%lx (%s)",
-				 depth, (unsigned long)ip, name,
-				 (unsigned long)off, obj);
-		else
-			snprintf(line, sizeof(line), "#%d 0x%lx ? (%s)", depth,
-				 (unsigned long)ip, obj);
+		if (dladdr((void *)(uintptr_t)ip, &info) && info.dli_fname) {
+			if (info.dli_sname && info.dli_saddr)
+				snprintf(line, sizeof(line),
+					 "#%d 0x%lx %s+0x%lx (%s)", depth,
+					 (unsigned long)ip, info.dli_sname,
+					 (unsigned long)(ip -
+					 (uintptr_t)info.dli_saddr),
+					 info.dli_fname);
+			else
+				snprintf(line, sizeof(line),
+					 "#%d 0x%lx (%s+0x%lx)", depth,
+					 (unsigned long)ip, info.dli_fname,
+					 (unsigned long)(ip -
+					 (uintptr_t)info.dli_fbase));
+		} else {
+			snprintf(line, sizeof(line), "#%d 0x%lx ?", depth,
+				 (unsigned long)ip);
+		}
 		used = preload_line(buf, used, line);
 		depth++;
 	}

@@ -220,7 +220,7 @@ record:
 		proctab_set_last_deny(c->req.pid, seq);
 		/* ask its preload library for the stack: the signal is
 		 * delivered as the denied call returns */
-		if (sig && seq)
+		if (sig && seq && proctab_take_trace(emulate_tgid(c), 64))
 			syscall(SYS_tgkill, emulate_tgid(c), c->req.pid, sig);
 		told = s->explain &&
 			    explain_deny(c, policy_op_name(r->q.op),

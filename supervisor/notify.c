@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -182,9 +183,21 @@ static void *notify_thread(void *arg)
 		r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &c.req);
 		atomic_fetch_sub(&notify_idle, 1);
 		if (r < 0) {
-			if (errno == EINTR || errno == ENOENT)
+			struct pollfd pfd = { .fd = s->listener,
+					      .events = POLLIN };
+
+			if (errno == EINTR)
 				continue;
-			break;	/* the listener is unusable */
+			if (errno != ENOENT)
+				break;	/* the listener is unusable */
+			/* ENOENT: the caller went away before we received;
+			 * when every task of the filter is gone, RECV keeps
+			 * failing so: wait for a call or the hang-up */
+			if (poll(&pfd, 1, 100) == 1 &&
+			    (pfd.revents & (POLLHUP | POLLERR)) &&
+			    !(pfd.revents & POLLIN))
+				break;	/* no task left: no call will come */
+			continue;
 		}
 		notify_handle(s, &c);
 		/* an extra thread started for a blocking call retires */
@@ -275,7 +288,7 @@ void notify_stop(struct sup *s)
 {
 	int i;
 
-	struct timespec ts = { 0, 2000000 };
+	struct timespec ts = { 0, 200000 };
 	int alive;
 
 	atomic_store(&s->stopping, 1);

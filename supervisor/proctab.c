@@ -26,6 +26,7 @@ struct proctab_entry {
 	struct creds *cr;	/* owned; cached credentials */
 	unsigned cr_gen;
 	int preload_sig;	/* meaningful when tid == tgid */
+	unsigned traces;	/* stack traces taken (tid == tgid) */
 	unsigned long long last_deny;
 };
 
@@ -264,6 +265,21 @@ void proctab_set_last_deny(pid_t tid, unsigned long long seq)
 	if (e)
 		e->last_deny = seq;
 	pthread_mutex_unlock(&proctab_lock);
+}
+
+bool proctab_take_trace(pid_t tgid, unsigned max)
+{
+	struct proctab_entry *e;
+	bool ok = false;
+
+	pthread_mutex_lock(&proctab_lock);
+	e = proctab_find(tgid);
+	if (e && e->traces < max) {
+		e->traces++;
+		ok = true;
+	}
+	pthread_mutex_unlock(&proctab_lock);
+	return ok;
 }
 
 unsigned long long proctab_last_deny(pid_t tid)

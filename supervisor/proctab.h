@@ -47,6 +47,10 @@ void proctab_creds_invalidate(void);
 void proctab_set_preload_sig(pid_t tgid, int sig);
 int proctab_preload_sig(pid_t tgid);
 
+/* Count one more stack trace for the process; false past max (a program
+ * that loops on denied calls does not double the log forever). */
+bool proctab_take_trace(pid_t tgid, unsigned max);
+
 /* The audit sequence number of the task's last denied call (0: none). */
 void proctab_set_last_deny(pid_t tid, unsigned long long seq);
 unsigned long long proctab_last_deny(pid_t tid);

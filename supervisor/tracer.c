@@ -298,6 +298,10 @@ int tracer_run(struct sup *s, pid_t agent)
 				alarm(4);
 			}
 		}
+		/* done when the agent's tree is: a child proctor inherited
+		 * from whoever exec'd it is not ours to wait for */
+		if (agent_gone && proctab_count() == 0)
+			break;
 		/* asked twice: the agent may be stuck in a waiting call */
 		if (tracer_forward_count >= 2) {
 			proctab_kill_all(SIGKILL);

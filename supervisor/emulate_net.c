@@ -66,6 +66,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "creds.h"
 #include "decide.h"
 #include "emulate.h"
@@ -598,12 +599,14 @@ static void net_connect(struct call *c)
 	if (r < 0)
 		goto out;
 	if (!s.nonblock)
-		notify_may_block(c->sup);	/* a connect can take long */
+		block_begin(c);	/* a connect can take long */
 	r = net_enter(c, &s, s.domain == AF_UNIX ? &cr : NULL);
 	if (r == 0)
 		r = connect(s.fd, (struct sockaddr *)&a.ss, a.len) < 0 ?
 		    -errno : 0;
 	net_leave(c);
+	if (!s.nonblock)
+		r = block_end(c, r);
 out:
 	net_answer(c, r);
 	net_dest_release(&d);
@@ -993,8 +996,10 @@ static long net_send_one(struct call *c, const struct net_sock *s,
 	h.msg_iovlen = 1;
 	h.msg_control = m->ctl_len ? m->ctl : NULL;
 	h.msg_controllen = m->ctl_len;
-	if (!s->nonblock && !(flags & MSG_DONTWAIT))
-		notify_may_block(c->sup);	/* a full buffer blocks */
+	bool blocking = !s->nonblock && !(flags & MSG_DONTWAIT);
+
+	if (blocking)
+		block_begin(c);	/* a full buffer blocks */
 	r = net_enter(c, s, cr);
 	if (r == 0) {
 		/* SIGPIPE goes to the caller (net_sigpipe), not to proctor */
@@ -1003,6 +1008,8 @@ static long net_send_one(struct call *c, const struct net_sock *s,
 			r = -errno;
 	}
 	net_leave(c);
+	if (blocking)
+		r = block_end(c, r);
 	return r;
 }
 

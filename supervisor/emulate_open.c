@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "creds.h"
 #include "decide.h"
 #include "emulate.h"
@@ -89,6 +90,7 @@ void emulate_open(struct call *c)
 	int dirfd = AT_FDCWD;
 	uint64_t addr;
 	unsigned rflags;
+	bool blocking = false;
 	const char *name;
 	ssize_t len;
 	int fd, ret;
@@ -209,12 +211,14 @@ void emulate_open(struct call *c)
 		call_fail(c, dr.result_errno);
 		goto out;
 	}
-	if (r.obj >= 0 && S_ISLNK(r.st.st_mode) && !(flags & O_PATH)) {
-		call_fail(c, ELOOP);
-		goto out;
-	}
+	/* the kernel's order: a non-directory (a symlink not followed
+	 * included) under O_DIRECTORY is ENOTDIR before it is ELOOP */
 	if (r.obj >= 0 && (flags & O_DIRECTORY) && !S_ISDIR(r.st.st_mode)) {
 		call_fail(c, ENOTDIR);
+		goto out;
+	}
+	if (r.obj >= 0 && S_ISLNK(r.st.st_mode) && !(flags & O_PATH)) {
+		call_fail(c, ELOOP);
 		goto out;
 	}
 	if (flags & O_PATH) {
@@ -230,9 +234,10 @@ void emulate_open(struct call *c)
 		c->answer = CALL_CONTINUE;
 		goto out;
 	}
-	if (r.obj >= 0 && S_ISFIFO(r.st.st_mode) &&
-	    !(flags & (O_NONBLOCK | O_PATH)))
-		notify_may_block(c->sup);
+	blocking = r.obj >= 0 && S_ISFIFO(r.st.st_mode) &&
+		   !(flags & (O_NONBLOCK | O_PATH));
+	if (blocking)
+		block_begin(c);
 	if (r.obj < 0) {
 		ret = emulate_umask(c);
 		if (ret < 0) {
@@ -244,6 +249,20 @@ void emulate_open(struct call *c)
 		fd = open_reopen(&r, flags);
 	else
 		fd = open_create(&r, flags, mode);
+	if (blocking) {
+		long br = block_end(c, fd < 0 ? fd : 0);
+
+		if (br < 0 && fd >= 0) {
+			close(fd);	/* the caller is gone */
+			fd = (int)br;
+		} else if (br < 0) {
+			fd = (int)br;
+		}
+	}
+	if (fd == -ENOENT && blocking) {
+		call_fail(c, ENOENT);	/* no one to answer */
+		goto out;
+	}
 	if (fd < 0) {
 		call_fail(c, -fd);
 		goto out;

@@ -344,3 +344,56 @@ def test_second_sigterm_kills_a_stuck_agent(session):
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=10) in (128 + signal.SIGTERM,
                                   128 + signal.SIGKILL)
+
+
+INTERRUPT = r"""
+import os, signal, socket, sys
+class Alarm(Exception):
+    pass
+def on_alarm(sig, frame):
+    raise Alarm()
+signal.signal(signal.SIGALRM, on_alarm)
+# a FIFO without a writer: open blocks until the alarm interrupts it
+signal.setitimer(signal.ITIMER_REAL, 0.3)
+try:
+    os.open(sys.argv[1], os.O_RDONLY)
+    print("fifo opened")
+except Alarm:
+    print("fifo interrupted")
+# a unix stream send into a full buffer, likewise
+a, b = socket.socketpair()
+a.setblocking(True)
+signal.setitimer(signal.ITIMER_REAL, 0.3)
+try:
+    while True:
+        a.sendmsg([b"x" * 65536])
+except Alarm:
+    print("send interrupted")
+"""
+
+
+def test_signals_interrupt_calls_proctor_carries_out(session):
+    """A blocking call done by proctor (FIFO open, send into a full
+    buffer) is interrupted by a caught signal, as natively."""
+    fifo = os.path.join(session.tmp, "fifo")
+    os.mkfifo(fifo)
+    session.policy(BASE)
+    native = subprocess.run(["/usr/bin/python3", "-c", INTERRUPT, fifo],
+                            stdout=subprocess.PIPE, timeout=20)
+    r = session.run(["/usr/bin/python3", "-c", INTERRUPT, fifo],
+                    timeout=20)
+    assert native.stdout == b"fifo interrupted\nsend interrupted\n"
+    assert r.stdout == native.stdout, r.stderr
+
+
+def test_killed_while_proctor_waits(session):
+    """SIGKILL of an agent whose FIFO open proctor is carrying out: the
+    session ends at once (proctor's thread is not left waiting)."""
+    fifo = os.path.join(session.tmp, "fifo")
+    os.mkfifo(fifo)
+    session.policy(BASE)
+    t0 = time.monotonic()
+    r = session.run(["sh", "-c", f"cat {fifo} & sleep 0.5; kill -9 $!; "
+                     "wait; echo done"], timeout=30)
+    assert r.stdout == b"done\n"
+    assert time.monotonic() - t0 < 10

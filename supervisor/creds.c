@@ -182,6 +182,22 @@ bool creds_is_switched(void)
 	return creds_switched;
 }
 
+int creds_suspend(struct creds *saved)
+{
+	int r;
+
+	if (!creds_switched)
+		return 0;
+	*saved = creds_cur;
+	r = creds_leave();
+	return r < 0 ? r : 1;
+}
+
+int creds_resume(const struct creds *saved)
+{
+	return creds_enter(saved);
+}
+
 bool creds_can_stay(void)
 {
 	return creds_switched && creds_cur.euid == 0 && creds_cur.fsuid == 0;

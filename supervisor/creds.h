@@ -54,6 +54,13 @@ bool creds_holds(const struct creds *c);
  * weakened or strengthened by keeping them. */
 bool creds_can_stay(void);
 
+/* For a moment of proctor's own privileges inside a call (opening the
+ * caller's /proc entries): creds_suspend returns 1 and saves the
+ * caller's credentials when the thread held them (0 otherwise, -errno on
+ * failure); creds_resume(saved) takes them back after. */
+int creds_suspend(struct creds *saved);
+int creds_resume(const struct creds *saved);
+
 /* Back to proctor's own credentials (this thread only), for work that
  * needs proctor's own privileges. */
 int creds_leave(void);

@@ -211,6 +211,14 @@ void emulate_open(struct call *c)
 		call_fail(c, dr.result_errno);
 		goto out;
 	}
+	/* O_CREAT names a file: an existing directory, or a missing name
+	 * written with a trailing slash, is EISDIR */
+	if ((flags & O_CREAT) &&
+	    ((r.obj >= 0 && S_ISDIR(r.st.st_mode)) ||
+	     (r.obj < 0 && len > 0 && path[len - 1] == '/'))) {
+		call_fail(c, EISDIR);
+		goto out;
+	}
 	/* the kernel's order: a non-directory (a symlink not followed
 	 * included) under O_DIRECTORY is ENOTDIR before it is ELOOP */
 	if (r.obj >= 0 && (flags & O_DIRECTORY) && !S_ISDIR(r.st.st_mode)) {

@@ -35,7 +35,42 @@ static bool reach_is_proctor(const struct sup *s, long id)
 	return access(path, F_OK) == 0;
 }
 
-/* pid of the process a pidfd of the caller refers to, or -1. */
+/*
+ * A pid that is not (or no longer) in the tree may still be the caller's
+ * to signal: an exited child not yet reaped (a zombie) - the tracer has
+ * seen it exit, its parent has not waited. A pid with no process at all
+ * is left to the kernel (ESRCH).
+ */
+static bool reach_outside(long pid)
+{
+	char path[64], buf[512];
+	const char *rp;
+	long ppid;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || tracer_in_tree((pid_t)pid))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;	/* no such process: ESRCH from the kernel */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	if (!rp || rp[1] != ' ')
+		return true;
+	/* ") S PPID ..." */
+	ppid = strtol(rp + 4, NULL, 10);
+	return !(rp[2] == 'Z' && tracer_in_tree((pid_t)ppid));
+}
+
+/* pid of the process a pidfd of the caller refers to; -1 when it has
+ * exited, 0 when fd is not a pidfd at all (the kernel then answers
+ * EBADF/ESRCH itself). */
 static long reach_pidfd_pid(const struct call *c, int fd)
 {
 	char path[64], buf[1024];
@@ -47,14 +82,14 @@ static long reach_pidfd_pid(const struct call *c, int fd)
 		 fd);
 	f = open(path, O_RDONLY | O_CLOEXEC);
 	if (f < 0)
-		return -1;
+		return 0;
 	n = read(f, buf, sizeof(buf) - 1);
 	close(f);
 	if (n <= 0)
-		return -1;
+		return 0;
 	buf[n] = '\0';
 	p = strstr(buf, "\nPid:");
-	return p ? strtol(p + 5, NULL, 10) : -1;
+	return p ? strtol(p + 5, NULL, 10) : 0;
 }
 
 void emulate_reach(struct call *c)
@@ -74,19 +109,18 @@ void emulate_reach(struct call *c)
 		refuse = reach_is_proctor(s, pid) || pid == -1 ||
 			 pid == -(long)pgrp ||
 			 (pid == 0 && getpgid(c->req.pid) == pgrp) ||
-			 (pid > 0 && !tracer_in_tree((pid_t)pid));
+			 reach_outside(pid);
 		break;
 	case __NR_tkill:
 		name = "tkill";
-		refuse = reach_is_proctor(s, pid) ||
-			 !tracer_in_tree((pid_t)pid);
+		refuse = reach_is_proctor(s, pid) || reach_outside(pid);
 		break;
 	case __NR_tgkill:
 	case __NR_rt_tgsigqueueinfo:
 		name = d->nr == __NR_tgkill ? "tgkill" : "rt_tgsigqueueinfo";
 		refuse = reach_is_proctor(s, pid) ||
 			 reach_is_proctor(s, (long)(int)d->args[1]) ||
-			 !tracer_in_tree((pid_t)d->args[1]);
+			 reach_outside((long)(int)d->args[1]);
 		break;
 	case __NR_pidfd_open:
 		name = "pidfd_open";
@@ -95,13 +129,13 @@ void emulate_reach(struct call *c)
 	case __NR_pidfd_send_signal:
 		name = "pidfd_send_signal";
 		pid = reach_pidfd_pid(c, (int)d->args[0]);
-		refuse = pid <= 0 || reach_is_proctor(s, pid) ||
-			 !tracer_in_tree((pid_t)pid);
+		refuse = pid > 0 && (reach_is_proctor(s, pid) ||
+				     reach_outside(pid));
 		break;
 	case __NR_pidfd_getfd:
 		name = "pidfd_getfd";
 		pid = reach_pidfd_pid(c, (int)d->args[0]);
-		refuse = pid <= 0 || !tracer_in_tree((pid_t)pid);
+		refuse = pid > 0 && !tracer_in_tree((pid_t)pid);
 		break;
 	case __NR_process_vm_readv:
 	case __NR_process_vm_writev:

@@ -109,6 +109,28 @@ int target_open_proc(const struct call *c, const char *what, int flags)
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)c->req.pid, what);
 	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		/* the caller's own /proc entries need proctor's privileges
+		 * when it is not dumpable (after a setuid, say): the kernel
+		 * checks nothing when a task uses its own cwd or fds */
+		struct creds saved;
+		int held = creds_suspend(&saved);
+
+		if (held > 0) {
+			fd = open(path, flags | O_CLOEXEC);
+			if (fd < 0)
+				fd = -errno;
+			if (creds_resume(&saved) < 0) {
+				if (fd >= 0)
+					close(fd);
+				return -EPERM;
+			}
+			if (fd < 0) {
+				errno = -fd;
+				fd = -1;
+			}
+		}
+	}
 	if (fd < 0)
 		return errno == ENOENT ? -EBADF : -errno;
 	if (!call_valid(c)) {

@@ -6,7 +6,8 @@
 PKGS="gcc make libc6-dev pkg-config libseccomp-dev libsqlite3-dev \
 libcmocka-dev libunwind-dev libsodium-dev libjson-c-dev libcap-dev sqlite3 \
 python3 python3-pytest clang git tar util-linux procps iproute2 tmux \
-strace gnuplot-nox hyperfine dnsmasq-base curl"
+strace gnuplot-nox hyperfine dnsmasq-base curl \
+libpython3.11-testsuite python3-venv"
 missing=""
 for p in $PKGS; do
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)

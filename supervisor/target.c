@@ -86,8 +86,13 @@ ssize_t target_read_str(const struct call *c, uint64_t addr, char *buf,
 		uint64_t a = addr + done;
 		size_t room = 4096 - (a & 4095);
 		size_t want = n - done < room ? n - done : room;
-		ssize_t r = target_read_chunk(c, a, buf + done, want);
+		ssize_t r;
 		char *nul;
+
+		/* most paths are short: a first small read, then pages */
+		if (done == 0 && want > 256)
+			want = 256;
+		r = target_read_chunk(c, a, buf + done, want);
 
 		if (r < 0)
 			return r;

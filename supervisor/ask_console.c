@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "ask.h"
+#include "target.h"
 #include "tracer.h"
 
 #define CON_MAX_CLIENTS 16
@@ -282,24 +283,7 @@ static void con_broadcast(struct ask_console *c)
 
 static pid_t con_ppid(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	long ppid = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %ld", &ppid) != 1)
-		return 0;
-	return (pid_t)ppid;
+	return target_ppid(pid, NULL);
 }
 
 /* NULL when pid may approve, else why not. */

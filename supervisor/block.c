@@ -19,6 +19,7 @@
 #include "block.h"
 #include "notify.h"
 #include "sup.h"
+#include "target.h"
 
 #define BLOCK_MAX 256
 
@@ -37,20 +38,11 @@ static pthread_once_t block_once = PTHREAD_ONCE_INIT;
 static bool block_signal_pending(pid_t tid)
 {
 	unsigned long long pnd = 0, shd = 0, blk = 0, cgt = 0;
-	char path[64], buf[4096];
+	char buf[4096];
 	const char *p;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (target_proc_read(tid, "status", buf, sizeof(buf)) <= 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	if ((p = strstr(buf, "\nSigPnd:")))
 		pnd = strtoull(p + 8, NULL, 16);
 	if ((p = strstr(buf, "\nShdPnd:")))
@@ -145,6 +137,6 @@ long block_end(struct call *c, long r)
 	if (gone)
 		return -ENOENT;
 	if (signalled && r == -EINTR)
-		return -EINTR;
+		return -BLOCK_ERESTARTSYS;
 	return r;
 }

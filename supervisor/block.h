@@ -23,8 +23,14 @@ struct call;
 void block_begin(struct call *c);
 
 /* After it, with its result r (0, a count, or -errno). Returns r, or
- * -EINTR when a signal of the caller interrupted it, or -ENOENT when the
- * caller went away (the answer no longer matters). */
+ * -BLOCK_ERESTARTSYS when a signal of the caller interrupted it, or -ENOENT
+ * when the caller went away (the answer no longer matters).
+ *
+ * ERESTARTSYS (the kernel's internal "restart me") is a valid answer to a
+ * notification: the caller's signal code then does what it would have done
+ * natively - restarts the call under SA_RESTART (it is trapped again),
+ * fails it with EINTR without, restarts it if no signal is left. */
+#define BLOCK_ERESTARTSYS 512
 long block_end(struct call *c, long r);
 
 #endif

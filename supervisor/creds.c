@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "creds.h"
+#include "target.h"
 
 static __thread bool creds_same;	/* proctor not root: umask only */
 static __thread bool creds_switched;
@@ -68,24 +69,16 @@ static int creds_parse_ids(const char *buf, const char *key, unsigned v[4])
 
 int creds_read(pid_t tid, struct creds *c)
 {
-	char path[64], buf[4096];
+	char buf[4096];
 	unsigned v[4];
 	const char *p;
 	char *end;
 	ssize_t n;
-	int fd, r;
+	int r;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	r = n < 0 ? -errno : 0;
-	close(fd);
-	if (r < 0)
-		return r;
-	buf[n] = '\0';
-
+	n = target_proc_read(tid, "status", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
 	p = strstr(buf, "\nUmask:");
 	if (!p)
 		return -EINVAL;

@@ -278,6 +278,7 @@ void emulate_open(struct call *c)
 	c->answer = CALL_FD;
 	c->fd = fd;
 	c->fd_cloexec = (flags & O_CLOEXEC) != 0;
+	c->fd_writable = (flags & O_ACCMODE) != O_RDONLY;
 out:
 	emulate_leave_creds(c);
 	resolved_release(&r);

@@ -20,6 +20,7 @@
 
 #include "decide.h"
 #include "emulate.h"
+#include "target.h"
 #include "tracer.h"
 
 /* Is tid one of proctor's own threads? */
@@ -43,29 +44,15 @@ static bool reach_is_proctor(const struct sup *s, long id)
  */
 static bool reach_outside(long pid)
 {
-	char path[64], buf[512];
-	const char *rp;
-	long ppid;
-	ssize_t n;
-	int fd;
+	char state = '?';
+	pid_t ppid;
 
 	if (pid <= 0 || tracer_in_tree((pid_t)pid))
 		return false;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	ppid = target_ppid((pid_t)pid, &state);
+	if (!ppid && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 		return false;	/* no such process: ESRCH from the kernel */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	if (!rp || rp[1] != ' ')
-		return true;
-	/* ") S PPID ..." */
-	ppid = strtol(rp + 4, NULL, 10);
-	return !(rp[2] == 'Z' && tracer_in_tree((pid_t)ppid));
+	return !(state == 'Z' && tracer_in_tree(ppid));
 }
 
 /* pid of the process a pidfd of the caller refers to; -1 when it has
@@ -73,21 +60,12 @@ static bool reach_outside(long pid)
  * EBADF/ESRCH itself). */
 static long reach_pidfd_pid(const struct call *c, int fd)
 {
-	char path[64], buf[1024];
-	ssize_t n;
+	char what[32], buf[1024];
 	char *p;
-	int f;
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)c->req.pid,
-		 fd);
-	f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
+	snprintf(what, sizeof(what), "fdinfo/%d", fd);
+	if (target_proc_read(c->req.pid, what, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	p = strstr(buf, "\nPid:");
 	return p ? strtol(p + 5, NULL, 10) : 0;
 }

@@ -84,9 +84,15 @@ int call_respond(struct call *c)
 	int r = 0;
 
 	if (c->answer == CALL_FD) {
+		/*
+		 * A descriptor open for writing is installed first and
+		 * answered after proctor's own copy is closed: with
+		 * ADDFD_FLAG_SEND the caller could write, close and exec the
+		 * file while proctor still held a writer (ETXTBSY).
+		 */
 		struct seccomp_notif_addfd add = {
 			.id = c->req.id,
-			.flags = SECCOMP_ADDFD_FLAG_SEND,
+			.flags = c->fd_writable ? 0 : SECCOMP_ADDFD_FLAG_SEND,
 			.srcfd = (__u32)c->fd,
 			.newfd = 0,
 			.newfd_flags = c->fd_cloexec ? O_CLOEXEC : 0,
@@ -97,12 +103,19 @@ int call_respond(struct call *c)
 		r = ok < 0 ? -errno : 0;
 		close(c->fd);
 		c->fd = -1;
-		if (r == 0 || r == -ENOENT || r == -EINPROGRESS)
+		if (r == 0 && c->fd_writable) {
+			c->answer = CALL_VALUE;
+			c->val = ok;	/* the number it got in the caller */
+		} else if (r == 0 || r == -ENOENT || r == -EINPROGRESS) {
 			return r;
-		/* the descriptor could not be installed (EMFILE...): the
-		 * call must still be answered, never left waiting */
-		c->answer = CALL_ERROR;
-		c->val = r == -EBADF ? EIO : -r;
+		}
+		if (r < 0) {
+			/* the descriptor could not be installed (EMFILE...):
+			 * the call must still be answered, never left
+			 * waiting */
+			c->answer = CALL_ERROR;
+			c->val = r == -EBADF ? EIO : -r;
+		}
 	}
 	memset(&resp, 0, sizeof(resp));
 	resp.id = c->req.id;
@@ -143,6 +156,7 @@ static void notify_handle(struct sup *s, struct call *c)
 	c->t_start = sup_mono_ns();
 	c->fd = -1;
 	c->fd_cloexec = false;
+	c->fd_writable = false;
 	c->unreadable = false;
 	c->answer = CALL_ERROR;
 	c->val = EACCES;	/* fail closed unless a handler says more */

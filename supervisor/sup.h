@@ -67,6 +67,7 @@ struct call {
 	int fd;				/* CALL_FD: the descriptor to install */
 	bool unreadable;		/* its memory could not be read */
 	bool fd_cloexec;
+	bool fd_writable;		/* CALL_FD opened for writing */
 };
 
 /* Send the answer held in c and release c->fd. Returns 0 or -errno

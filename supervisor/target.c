@@ -145,22 +145,55 @@ int target_open_proc(const struct call *c, const char *what, int flags)
 	return fd;
 }
 
-pid_t target_tgid(pid_t tid)
+ssize_t target_proc_read(pid_t pid, const char *what, char *buf, size_t n)
 {
-	char path[64], buf[512];
-	ssize_t n;
-	char *p;
+	char path[64];
+	size_t total = 0;
+	ssize_t len;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return -errno;
+	while (total + 1 < n) {
+		len = read(fd, buf + total, n - 1 - total);
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len <= 0)
+			break;
+		total += (size_t)len;
+	}
 	close(fd);
-	if (n <= 0)
+	buf[total] = '\0';
+	return (ssize_t)total;
+}
+
+pid_t target_ppid(pid_t pid, char *state)
+{
+	char buf[1024];
+	const char *p;
+	char st = '?';
+	long ppid = 0;
+
+	if (target_proc_read(pid, "stat", buf, sizeof(buf)) <= 0)
 		return 0;
-	buf[n] = '\0';
+	/* "PID (COMM) S PPID ...": COMM may hold spaces and parentheses */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %ld", &st, &ppid) != 2)
+		return 0;
+	if (state)
+		*state = st;
+	return (pid_t)ppid;
+}
+
+pid_t target_tgid(pid_t tid)
+{
+	char buf[512];
+	char *p;
+
+	if (target_proc_read(tid, "status", buf, sizeof(buf)) <= 0)
+		return 0;
 	p = strstr(buf, "\nTgid:");
 	if (!p)
 		return 0;

@@ -31,6 +31,14 @@ ssize_t target_read_str(const struct call *c, uint64_t addr, char *buf,
  * (owned by the caller) or -errno. */
 int target_open_proc(const struct call *c, const char *what, int flags);
 
+/* Read /proc/PID/<what> (as proctor, not bound to a call) into buf, at
+ * most n - 1 bytes, NUL-terminated. Returns its length or -errno. */
+ssize_t target_proc_read(pid_t pid, const char *what, char *buf, size_t n);
+
+/* Parent pid from /proc/PID/stat (0 when unknown); the state letter
+ * ('R', 'S', 'Z'...) into *state when not NULL. */
+pid_t target_ppid(pid_t pid, char *state);
+
 /* Thread group id of a task, from /proc/TID/status; 0 when unknown. */
 pid_t target_tgid(pid_t tid);
 

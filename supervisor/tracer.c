@@ -94,22 +94,7 @@ static bool tracer_take_expect(pid_t tid, char **path, char **argv)
 /* Read /proc/PID/cmdline into buf (NUL-separated); returns length. */
 static ssize_t tracer_cmdline(pid_t pid, char *buf, size_t n)
 {
-	char path[64];
-	ssize_t len, total = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((size_t)total < n) {
-		len = read(fd, buf + total, n - (size_t)total);
-		if (len <= 0)
-			break;
-		total += len;
-	}
-	close(fd);
-	return total;
+	return target_proc_read(pid, "cmdline", buf, n);
 }
 
 static void tracer_audit_process(struct sup *s, pid_t pid, pid_t ppid,

@@ -368,6 +368,11 @@ KNOWN_CPYTHON = {
     "test.test_socket.GeneralModuleTests.test_sethostname":
         ("test_socket", CAPS + ": sethostname() needs CAP_SYS_ADMIN, the "
          "test is skipped ('test should be run as root')"),
+    # a race: not strict
+    "test.test_signal.StressTest.test_stress_delivery_simultaneous":
+        ("test_signal", "known gap (docs/security.md): a signal that "
+         "arrives before proctor has received a trapped kill() makes it "
+         "fail with EINTR (InterruptedError)", False),
 }
 NOT_KNOWN = [a for t in KNOWN_CPYTHON for a in ("-i", t)]
 
@@ -445,8 +450,8 @@ def test_cpython_full(tmp_path, module):
 
 @needs_testsuite
 @pytest.mark.parametrize("test_id", [
-    pytest.param(t, marks=pytest.mark.xfail(strict=True,
-                                            reason=KNOWN_CPYTHON[t][1]))
+    pytest.param(t, marks=pytest.mark.xfail(
+        strict=KNOWN_CPYTHON[t][2:] != (False,), reason=KNOWN_CPYTHON[t][1]))
     for t in sorted(KNOWN_CPYTHON)])
 def test_cpython_known(tmp_path, test_id):
     """one CPython test that differs because of a known gap"""

@@ -822,6 +822,33 @@ def signal_interrupts_fifo_open():
 
 
 @case
+def signal_restart_fifo_open():
+    """a blocking FIFO open with an SA_RESTART handler firing meanwhile:
+    natively the open restarts and returns when a writer comes (raw
+    libc open: Python would retry EINTR itself)"""
+    hits = [0]
+
+    def tick(sig, frame):
+        hits[0] += 1
+    signal.signal(signal.SIGALRM, tick)
+    signal.siginterrupt(signal.SIGALRM, False)      # SA_RESTART
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(0.6)
+        os.open("fifo", os.O_WRONLY)
+        time.sleep(0.2)
+        os._exit(0)
+    signal.setitimer(signal.ITIMER_REAL, 0.1, 0.1)
+    try:
+        fd = libc.open(b"fifo", os.O_RDONLY)
+        r = "fd" if fd >= 0 else sys_ret(fd)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        os.waitpid(pid, 0)
+    return "%s handler-ran=%s" % (r, hits[0] > 0)
+
+
+@case
 def signal_interrupts_unix_send():
     """a blocking sendto on a full unix datagram socket is interrupted by
     a signal handler"""

@@ -60,6 +60,8 @@ struct ask_request {
 					    * NULL: then nothing can be
 					    * remembered for it) */
 	const char *hostname;		/* connect: confirmed name or NULL */
+	const char *backtrace;		/* the caller's stack, from the
+					 * preload library, or NULL */
 };
 
 /* The strings live until ask_free() (static or interned). */
@@ -156,6 +158,7 @@ struct ask_desc {
 	char *exact;			/* pattern for the same target, or NULL
 					 * when it cannot be written as one */
 	char *broader;			/* proposed wider pattern, or NULL */
+	char *backtrace;		/* the caller's stack, or NULL */
 	/* copy of the policy query (read, write, exec), to re-check pending
 	 * requests against a newly remembered rule */
 	bool has_query;

@@ -213,6 +213,7 @@ static json_object *con_request(struct ask_console *c,
 	json_object_object_add(o, "rule_text", con_str(d->rule_text));
 	json_object_object_add(o, "pattern", con_str(d->exact));
 	json_object_object_add(o, "proposal", con_str(d->broader));
+	json_object_object_add(o, "backtrace", con_str(d->backtrace));
 	json_object_object_add(o, "waiters", json_object_new_int(v->waiters));
 	json_object_object_add(o, "time_left_ms",
 			       json_object_new_int64(v->time_left_ms));

@@ -422,6 +422,7 @@ struct ask_desc *ask_desc_build(const struct ask_request *rq, pid_t self,
 	d->exe = strdup(rq->exe ? rq->exe : "?");
 	d->rule = strdup(rq->rule ? rq->rule : "?");
 	d->rule_text = ask_dup(rq->rule_text);
+	d->backtrace = ask_dup(rq->backtrace);
 	d->pid = rq->pid;
 	d->tgid = rq->tgid ? rq->tgid : rq->pid;
 	if (!d->syscall && rq->syscall)
@@ -472,6 +473,7 @@ void ask_desc_put(const struct ask_desc *cd)
 	free(d->exe);
 	free(d->rule);
 	free(d->rule_text);
+	free(d->backtrace);
 	ask_free_argv(d->argv, d->argc);
 	free(d->cwd);
 	for (i = 0; d->parents && i < d->nparents; i++) {

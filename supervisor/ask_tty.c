@@ -239,6 +239,22 @@ static void tty_details(struct ask_tty *t)
 	}
 	ask_text_safe(d->requested, f1, sizeof(f1));
 	tty_printf(t, "    requested %s\r\n", f1);
+	if (d->backtrace) {
+		const char *p = d->backtrace;
+
+		tty_printf(t, "    stack    (from the preload library)\r\n");
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+			char line[TTY_FIELD];
+
+			snprintf(line, sizeof(line), "%.*s", (int)n, p);
+			ask_text_safe(line, f1, sizeof(f1));
+			tty_printf(t, "      %s\r\n", f1);
+			p += n;
+			if (*p)
+				p++;
+		}
+	}
 	ask_text_safe(d->resolved ? d->resolved : "-", f1, sizeof(f1));
 	tty_printf(t, "    resolved  %s\r\n", f1);
 	if (d->exact) {

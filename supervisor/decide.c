@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ask.h"
+#include "block.h"
 #include "creds.h"
 #include "emulate.h"
 #include "audit.h"
@@ -58,6 +59,19 @@ static bool decide_foreign_proc(const char *path)
 	return false;
 }
 
+/* Does the task block signal sig (then it would not reach the preload's
+ * handler before the restart)? */
+static bool decide_sig_blocked(pid_t tid, int sig)
+{
+	char buf[4096];
+	const char *p;
+
+	if (target_proc_read(tid, "status", buf, sizeof(buf)) <= 0)
+		return true;
+	p = strstr(buf, "\nSigBlk:");
+	return !p || (strtoull(p + 8, NULL, 16) >> (sig - 1)) & 1;
+}
+
 static void decide_report(const struct sup *s, const struct call *c,
 			  const struct decide_req *r, const char *exe,
 			  const char *rule)
@@ -76,7 +90,7 @@ static int decide_audit(struct call *c, const struct decide_req *r,
 			const char *exe, const char *decision,
 			const char *final, const char *rule,
 			const char *rule_text, const struct ask_answer *ans,
-			int err, uint64_t *seq)
+			int err, const char *stack, uint64_t *seq)
 {
 	struct sup *s = c->sup;
 	struct audit_event e;
@@ -107,6 +121,7 @@ static int decide_audit(struct call *c, const struct decide_req *r,
 		e.remember = ans->remember;
 	}
 	e.errno_ret = err;
+	e.backtrace = stack;
 	e.decision_ns = sup_mono_ns() - c->t_start;
 	return audit_append(s->audit, &e, seq);
 }
@@ -121,6 +136,7 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 	const char *rule_text = NULL;
 	char exe[PATH_MAX];
 	uint64_t seq = 0;
+	char *stack = NULL;		/* a pending ask's stack, owned */
 	bool allow;
 	int err = r->deny_errno ? r->deny_errno : EACCES;
 	int ret;
@@ -184,7 +200,29 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 		};
 
 		bool switched = creds_is_switched();
+		int sig = proctab_preload_sig(emulate_tgid(c));
 
+		/*
+		 * A person may want the caller's stack ("details"). The
+		 * caller sleeps in the seccomp wait, where its signals stay
+		 * pending; so proctor sends the preload library its signal
+		 * and answers ERESTARTSYS: the handler reports the stack,
+		 * the kernel restarts the call, and the restarted call -
+		 * trapped again, judged again from scratch - is asked with
+		 * the stack in hand. Nothing took effect and nothing is
+		 * recorded for the first pass. Only once per ask.
+		 */
+		if (ask_is_interactive(s->ask) && sig &&
+		    !decide_sig_blocked(c->req.pid, sig) &&
+		    proctab_want_stack(c->req.pid)) {
+			syscall(SYS_tgkill, emulate_tgid(c), c->req.pid, sig);
+			out->allow = false;
+			out->err = BLOCK_ERESTARTSYS;
+			out->policy = POLICY_ASK;
+			return;
+		}
+		stack = proctab_take_stack(c->req.pid);
+		rq.backtrace = stack;
 		if (ask_is_interactive(s->ask))
 			notify_may_block(s);
 		/* the answer channels work with proctor's own credentials */
@@ -201,7 +239,8 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 record:
 	ret = decide_audit(c, r, exe, policy_decision_name(res.decision),
 			   allow ? "allow" : "deny", rule, rule_text, ansp,
-			   allow ? r->result_errno : err, &seq);
+			   allow ? r->result_errno : err, stack, &seq);
+	free(stack);
 	if (ret < 0) {
 		sup_fail(s, -ret, "cannot write the audit log");
 		allow = false;

@@ -190,7 +190,9 @@ void hints_receive(struct call *c, const char *msg, size_t len)
 		return;
 	}
 	if (!memcmp(text, "B1\n", 3)) {
-		decide_backtrace(c, text + 3);
+		/* for a pending ask (decide.c), else of the last deny */
+		if (!proctab_put_stack(c->req.pid, text + 3))
+			decide_backtrace(c, text + 3);
 		return;
 	}
 	if (memcmp(text, "H1\n", 3))

@@ -28,6 +28,8 @@ struct proctab_entry {
 	int preload_sig;	/* meaningful when tid == tgid */
 	unsigned traces;	/* stack traces taken (tid == tgid) */
 	unsigned long long last_deny;
+	bool stack_wanted;
+	char *stack;		/* owned */
 };
 
 static pthread_mutex_t proctab_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -117,6 +119,7 @@ void proctab_del(pid_t tid)
 	if (e) {
 		free(e->exe);
 		free(e->cr);
+		free(e->stack);
 		memset(e, 0, sizeof(*e));
 		e->tid = -1;
 		proctab_n--;
@@ -280,6 +283,55 @@ bool proctab_take_trace(pid_t tgid, unsigned max)
 	}
 	pthread_mutex_unlock(&proctab_lock);
 	return ok;
+}
+
+bool proctab_want_stack(pid_t tid)
+{
+	struct proctab_entry *e;
+	bool first = false;
+
+	pthread_mutex_lock(&proctab_lock);
+	e = proctab_find(tid);
+	if (e && !e->stack_wanted) {
+		e->stack_wanted = true;
+		first = true;
+	}
+	pthread_mutex_unlock(&proctab_lock);
+	return first;
+}
+
+bool proctab_put_stack(pid_t tid, const char *text)
+{
+	struct proctab_entry *e;
+	bool taken = false;
+	char *copy = strdup(text);
+
+	pthread_mutex_lock(&proctab_lock);
+	e = proctab_find(tid);
+	if (e && e->stack_wanted && !e->stack && copy) {
+		e->stack = copy;
+		copy = NULL;
+		taken = true;
+	}
+	pthread_mutex_unlock(&proctab_lock);
+	free(copy);
+	return taken;
+}
+
+char *proctab_take_stack(pid_t tid)
+{
+	struct proctab_entry *e;
+	char *text = NULL;
+
+	pthread_mutex_lock(&proctab_lock);
+	e = proctab_find(tid);
+	if (e) {
+		text = e->stack;
+		e->stack = NULL;
+		e->stack_wanted = false;
+	}
+	pthread_mutex_unlock(&proctab_lock);
+	return text;
 }
 
 unsigned long long proctab_last_deny(pid_t tid)

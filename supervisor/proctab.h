@@ -51,6 +51,16 @@ int proctab_preload_sig(pid_t tgid);
  * that loops on denied calls does not double the log forever). */
 bool proctab_take_trace(pid_t tgid, unsigned max);
 
+/* The stack of a task's pending ask (decide.c asks the preload for it,
+ * then restarts the call): proctab_want_stack returns true the first
+ * time for a task (the stack is to be fetched), false once asked;
+ * proctab_put_stack stores what arrives (false when none was wanted);
+ * proctab_take_stack returns it (caller frees; NULL when none came) and
+ * forgets the request. */
+bool proctab_want_stack(pid_t tid);
+bool proctab_put_stack(pid_t tid, const char *text);
+char *proctab_take_stack(pid_t tid);
+
 /* The audit sequence number of the task's last denied call (0: none). */
 void proctab_set_last_deny(pid_t tid, unsigned long long seq);
 unsigned long long proctab_last_deny(pid_t tid);

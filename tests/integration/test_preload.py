@@ -274,3 +274,44 @@ def test_user_ld_preload_is_kept(session):
     words = r.stdout.decode().strip().split(":")
     assert words[0].endswith("libproctor-preload.so")
     assert words[1:] == ["libm.so.6"]
+
+
+def test_asked_call_shows_its_stack_to_the_approver(session):
+    """For an ask, proctor fetches the caller's stack before asking (the
+    call is restarted once), so the approver sees it under details and it
+    is recorded with the answer."""
+    import json
+    import time
+    target = os.path.join(session.tmp, "f")
+    with open(target, "w") as f:
+        f.write("data\n")
+    run_dir = os.path.join(session.tmp, "run")
+    os.mkdir(run_dir, 0o700)
+    env = dict(os.environ, XDG_RUNTIME_DIR=run_dir)
+    session.policy(f"default allow\nask read {target}\n")
+    p = subprocess.Popen([PROCTOR, "run", "-q", "--ask", "console",
+                          "--policy", session.policy_path, "--audit",
+                          session.db, "--", "/usr/bin/cat", target],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env)
+    pending = []
+    for _ in range(100):
+        r = subprocess.run([PROCTOR, "approve", "--list", "--json"],
+                           stdout=subprocess.PIPE, env=env)
+        sessions = json.loads(r.stdout or b"[]")
+        pending = [q for s in sessions for q in s.get("pending", [])]
+        if pending:
+            break
+        time.sleep(0.1)
+    assert pending, "no pending request"
+    stack = pending[0].get("backtrace") or ""
+    assert "__open" in stack or "open64" in stack, stack
+    r = subprocess.run([PROCTOR, "approve", str(pending[0]["id"]), "allow"],
+                       env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    assert r.returncode == 0, r.stdout
+    out, _ = p.communicate(timeout=20)
+    assert out == b"data\n"
+    rows = session.find(op="read", decision="ask", resolved=target)
+    assert len(rows) == 1 and rows[0]["final"] == "allow"
+    assert "__open" in rows[0]["backtrace"] or "open64" in rows[0]["backtrace"]

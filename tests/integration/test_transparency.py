@@ -91,7 +91,9 @@ def both(tmp_path, argv_for, *, timeout=120, env=None, setup=None):
     res = []
     db = str(tmp_path / "audit.db")
     for mode in ("native", "proctor"):
-        wd = tmp_path / mode
+        # same-length directories: tests that build paths near a limit
+        # (AF_UNIX's 108 bytes) must see the same lengths in both runs
+        wd = tmp_path / ("run-n" if mode == "native" else "run-p")
         wd.mkdir()
         os.chmod(wd, 0o755)
         if setup:
@@ -338,7 +340,9 @@ def regrtest(tmp_path, modules, args, timeout):
     out = []
     db = str(tmp_path / "audit.db")
     for mode in ("native", "proctor"):
-        wd = tmp_path / mode
+        # same-length directories: tests that build paths near a limit
+        # (AF_UNIX's 108 bytes) must see the same lengths in both runs
+        wd = tmp_path / ("run-n" if mode == "native" else "run-p")
         wd.mkdir()
         os.chmod(wd, 0o755)
         xml = str(wd / "junit.xml")

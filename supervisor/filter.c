@@ -82,7 +82,7 @@ static const struct filter_errno filter_refused[] = {
 			 CLONE_NEWCGROUP | CLONE_NEWTIME)
 
 /* Add every rule to ctx. */
-static int filter_add_rules(scmp_filter_ctx ctx, pid_t proctor_pid)
+static int filter_add_rules(scmp_filter_ctx ctx)
 {
 	size_t i;
 	int r;
@@ -152,11 +152,10 @@ static int filter_add_rules(scmp_filter_ctx ctx, pid_t proctor_pid)
 		if (r < 0)
 			return r;
 	}
-	(void)proctor_pid;
 	return 0;
 }
 
-int filter_build(struct filter_prog *out, pid_t proctor_pid)
+int filter_build(struct filter_prog *out)
 {
 	scmp_filter_ctx ctx;
 	char *buf = NULL;
@@ -172,7 +171,7 @@ int filter_build(struct filter_prog *out, pid_t proctor_pid)
 			     SCMP_ACT_KILL_PROCESS);
 	if (r < 0)
 		goto out;
-	r = filter_add_rules(ctx, proctor_pid);
+	r = filter_add_rules(ctx);
 	if (r < 0)
 		goto out;
 	fd = memfd_create("proctor-bpf", MFD_CLOEXEC);

@@ -24,8 +24,9 @@ struct filter_prog {
 	unsigned short len;
 };
 
-/* Build the program. proctor_pid: signals to it are refused. */
-int filter_build(struct filter_prog *out, pid_t proctor_pid);
+/* Build the program (signals to proctor are refused by emulate_reach.c,
+ * which sees the target pid in the notification). */
+int filter_build(struct filter_prog *out);
 void filter_release(struct filter_prog *f);
 
 /* In the child: no_new_privs, install, return the listener fd or -errno. */

@@ -3,9 +3,10 @@
  *
  * NOTIFY_THREADS threads read the listener concurrently. Each notification
  * is handled to the end on the thread that received it (keeping the work of
- * one call on one CPU, which SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP arranges),
- * unless the handler hands it to a worker because it may block (a human
- * answer, a FIFO open, a slow connect): call_defer().
+ * one call on one CPU, which SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP arranges).
+ * A handler about to wait for long (a human answer, a FIFO open, a slow
+ * connect) calls notify_may_block(), which starts another receiving thread
+ * if none is idle, so one waiting call never stalls the others.
  */
 #ifndef PROCTOR_NOTIFY_H
 #define PROCTOR_NOTIFY_H
@@ -21,11 +22,6 @@ void notify_stop(struct sup *s);
 /* The current thread is about to wait for long (a human, a FIFO): make sure
  * another thread is receiving meanwhile. */
 void notify_may_block(struct sup *s);
-
-/* Run fn(c) on a new detached thread with its own copy of c; the caller
- * must not respond to c afterwards. Returns 0 or -errno (then the caller
- * still owns c). */
-int call_defer(struct call *c, void (*fn)(struct call *c));
 
 /* The handler of one call (dispatch.c): sets c's answer. */
 void dispatch_call(struct call *c);

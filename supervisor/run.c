@@ -559,7 +559,7 @@ static int run_session(struct run_options *o, int argc, char **argv)
 	if (r < 0)
 		goto end;
 
-	r = filter_build(&prog, s.self);
+	r = filter_build(&prog);
 	if (r < 0) {
 		fprintf(stderr, "proctor: cannot build the seccomp filter: "
 			"%s\n", strerror(-r));

@@ -6,8 +6,8 @@
  * only the fields marked (atomic) change after start.
  *
  * struct call is one seccomp notification in flight. It lives on the stack
- * of the thread that received it, or on the heap when the call is handed to
- * a worker (call_defer). Exactly one response is sent per call.
+ * of the thread that received it and handles it to the end. Exactly one
+ * response is sent per call.
  */
 #ifndef PROCTOR_SUP_H
 #define PROCTOR_SUP_H

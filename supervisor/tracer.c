@@ -41,7 +41,6 @@ struct tracer_expect {
 
 static pthread_mutex_t tracer_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tracer_expect tracer_expects[256];
-static volatile sig_atomic_t tracer_forward_sig;
 static volatile sig_atomic_t tracer_forward_count;
 static pid_t tracer_agent;
 
@@ -222,7 +221,6 @@ static void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 		return;
 	if (tracer_agent > 0)
 		kill(tracer_agent, sig);
-	tracer_forward_sig = sig;
 	tracer_forward_count++;
 }
 
@@ -251,9 +249,6 @@ static void tracer_install_signals(void)
 
 int tracer_run(struct sup *s, pid_t agent)
 {
-	unsigned long opts = PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK |
-			     PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
-			     PTRACE_O_EXITKILL;
 	int exit_status = -1;
 	bool agent_gone = false;
 	int killed_for_failure = 0;	/* 1: SIGTERM sent, 2: SIGKILL */
@@ -262,7 +257,6 @@ int tracer_run(struct sup *s, pid_t agent)
 	tracer_agent = agent;
 	proctab_add(agent, agent, getpid(), NULL);
 	tracer_install_signals();
-	(void)opts;
 	for (;;) {
 		unsigned long msg = 0;
 		int status, event, sig;
@@ -383,7 +377,6 @@ int tracer_run(struct sup *s, pid_t agent)
 			break;
 		}
 	}
-	(void)agent_gone;
 	if (atomic_load(&s->failed))
 		return 125;
 	return exit_status < 0 ? 125 : exit_status;

@@ -50,6 +50,63 @@ static int resolve_openat2(int base, const char *path, int flags)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+int resolve_normalize(const char *path, char *buf, size_t n)
+{
+	const char *p = path;
+	size_t len = 0;
+
+	if (path[0] != '/' || n < 2)
+		return -EINVAL;
+	buf[0] = '/';
+	len = 1;
+	while (*p) {
+		const char *q;
+		size_t clen;
+
+		while (*p == '/')
+			p++;
+		q = p;
+		while (*q && *q != '/')
+			q++;
+		clen = (size_t)(q - p);
+		if (clen == 0)
+			break;
+		if (clen == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (clen == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 1 && buf[len - 1] != '/')
+				len--;
+			if (len > 1)
+				len--;	/* the slash before it */
+		} else {
+			if (len > 1) {
+				if (len + 1 >= n)
+					return -ENAMETOOLONG;
+				buf[len++] = '/';
+			}
+			if (len + clen >= n)
+				return -ENAMETOOLONG;
+			memcpy(buf + len, p, clen);
+			len += clen;
+		}
+		p = q;
+	}
+	buf[len] = '\0';
+	return 0;
+}
+
+/* Like resolve_openat2, crossing no symlink at all (ELOOP if it would). */
+static int resolve_openat2_nosym(int base, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_PATH | O_CLOEXEC),
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, base, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
 int resolve_fd_path(int fd, char *buf, size_t n, bool *no_path)
 {
 	char link[64];
@@ -300,8 +357,38 @@ int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
 		r->obj_err = 0;
 		goto have_obj;
 	}
-	fd = resolve_openat2(base, walk, (flags & RESOLVE_F_FOLLOW) ?
-			     0 : O_NOFOLLOW);
+	/*
+	 * Fast path: an absolute path that resolves without crossing any
+	 * symlink has its lexical form as its real path, so the readlink of
+	 * the descriptor is not needed. A path through a symlink (ELOOP)
+	 * takes the ordinary walk below.
+	 */
+	fd = -ELOOP;
+	if (walk == path && path[0] == '/' &&
+	    !(flags & RESOLVE_F_PARENT)) {
+		fd = resolve_openat2_nosym(base, walk,
+					   (flags & RESOLVE_F_FOLLOW) ?
+					   0 : O_NOFOLLOW);
+		if (fd >= 0) {
+			r->obj = fd;
+			if (fstat(fd, &r->st) < 0 ||
+			    resolve_normalize(walk, r->path,
+					      sizeof(r->path)) < 0) {
+				/* unusual: let the ordinary walk decide */
+				close(fd);
+				r->obj = -1;
+			} else {
+				r->no_path = false;
+				ret = 0;
+				goto out;
+			}
+		}
+	}
+	/* any failure but ELOOP came before the first symlink: the
+	 * ordinary walk would fail the same way */
+	if (fd == -ELOOP || fd >= 0)
+		fd = resolve_openat2(base, walk, (flags & RESOLVE_F_FOLLOW) ?
+				     0 : O_NOFOLLOW);
 	if (fd >= 0) {
 		r->obj = fd;
 		goto have_obj;

@@ -49,6 +49,12 @@ void resolved_release(struct resolved *r);
 int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
 	       struct resolved *r);
 
+/* Lexically normalise an absolute path into buf: "//" and "." dropped,
+ * ".." removes the previous component ("/.." is "/"), no trailing slash.
+ * Correct as the real path only when resolution crossed no symlink.
+ * Returns 0 or -ENAMETOOLONG / -EINVAL (not absolute). */
+int resolve_normalize(const char *path, char *buf, size_t n);
+
 /* Real path of an O_PATH (or any) fd of proctor's into buf. Returns 0 or
  * -errno; sets *no_path when the object has no path on disk. */
 int resolve_fd_path(int fd, char *buf, size_t n, bool *no_path);

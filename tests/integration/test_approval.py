@@ -555,8 +555,11 @@ def test_tty_and_console_first_answer_wins(ap):
     t.expect(rb"answer: ")
     r = ap.approve("1", "allow")
     assert r.returncode == 0, r.stderr
-    t.expect(rb"request 1 allowed by \S+ \(console\)")
+    # the prompt's line and cat's output race for the terminal: any order
+    start = t.pos
     t.expect(rb"top secret")
+    t.pos = start
+    t.expect(rb"request 1 allowed by \S+ \(console\)")
     assert t.wait() == 0
     [row] = ap.asks(ap.secret)
     assert row["approver_channel"] == "console"

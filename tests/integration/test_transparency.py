@@ -434,10 +434,30 @@ def test_cpython_quick(tmp_path, group):
     nat, prox, tb, db, _ = regrtest(tmp_path, modules, args + NOT_KNOWN,
                                     timeout=300)
     assert len(nat) > 50, "the native run ran almost nothing"
-    diffs = compare_suites(nat, prox, tb)
+    diffs = confirmed_diffs(tmp_path, modules, args, nat, prox, tb)
     assert not diffs, "%d tests differ under proctor:\n%s" % (
         len(diffs), "\n".join(diffs))
     check_audit(db)
+
+
+def confirmed_diffs(tmp_path, modules, args, nat, prox, tb):
+    """Differences that reproduce: CPython has timing-dependent tests
+    (sockets, signals) that can differ once on a loaded machine even
+    natively, so each differing test is run again alone, natively and
+    under proctor, and only a difference seen twice counts."""
+    diffs = compare_suites(nat, prox, tb)
+    if not diffs:
+        return diffs
+    names = sorted({d.split(":", 1)[0] for d in diffs})
+    match = []
+    for n in names:
+        match += ["--match", n]
+    retry = tmp_path / "retry"
+    retry.mkdir()
+    nat2, prox2, tb2, _, _ = regrtest(retry, modules, args + match,
+                                      timeout=300)
+    return compare_suites({n: nat2.get(n, "missing") for n in names},
+                          {n: prox2.get(n, "missing") for n in names}, tb2)
 
 
 @needs_testsuite
@@ -446,7 +466,8 @@ def test_cpython_quick(tmp_path, group):
 def test_cpython_full(tmp_path, module):
     nat, prox, tb, db, _ = regrtest(tmp_path, [module], NEVER + NOT_KNOWN,
                                     timeout=1200)
-    diffs = compare_suites(nat, prox, tb)
+    diffs = confirmed_diffs(tmp_path, [module], NEVER + NOT_KNOWN, nat,
+                            prox, tb)
     assert not diffs, "%d tests differ under proctor:\n%s" % (
         len(diffs), "\n".join(diffs))
     check_audit(db, ops=("read",))

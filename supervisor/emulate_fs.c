@@ -1066,44 +1066,43 @@ static void fs_attr_call(struct call *c)
 	case __NR_setxattr:
 	case __NR_lsetxattr:
 	case __NR_fsetxattr:
-		a.kind = FS_SETXATTR;
-		a.sys = d->nr == __NR_setxattr ? "setxattr" :
-			    d->nr == __NR_lsetxattr ? "lsetxattr" :
-			    "fsetxattr";
-		if (d->nr == __NR_fsetxattr) {
-			a.by_fd = true;
-			a.fd = (int)g[0];
-		} else {
-			a.path_addr = g[0];
-		}
-		if (d->nr == __NR_lsetxattr)
-			a.rflags = 0;
-		a.xflags = (int)g[4];
-		if (a.xflags & ~(XATTR_CREATE | XATTR_REPLACE)) {
-			r = -EINVAL;
-			break;
-		}
-		r = fs_copy_xname(c, g[1], &a);
-		if (r == 0)
-			r = fs_copy_xvalue(c, g[2], g[3], &a);
-		break;
 	case __NR_removexattr:
 	case __NR_lremovexattr:
-	case __NR_fremovexattr:
-		a.kind = FS_REMOVEXATTR;
-		a.sys = d->nr == __NR_removexattr ? "removexattr" :
-			    d->nr == __NR_lremovexattr ? "lremovexattr" :
-			    "fremovexattr";
-		if (d->nr == __NR_fremovexattr) {
+	case __NR_fremovexattr: {
+		/* six calls, two axes: set or remove; by path (following),
+		 * by path (not following: l*), or by descriptor (f*) */
+		bool set = d->nr == __NR_setxattr ||
+			   d->nr == __NR_lsetxattr || d->nr == __NR_fsetxattr;
+		bool by_fd = d->nr == __NR_fsetxattr ||
+			     d->nr == __NR_fremovexattr;
+		bool nofollow = d->nr == __NR_lsetxattr ||
+				d->nr == __NR_lremovexattr;
+
+		a.kind = set ? FS_SETXATTR : FS_REMOVEXATTR;
+		a.sys = set ? (by_fd ? "fsetxattr" : nofollow ? "lsetxattr" :
+			       "setxattr") :
+			      (by_fd ? "fremovexattr" : nofollow ?
+			       "lremovexattr" : "removexattr");
+		if (by_fd) {
 			a.by_fd = true;
 			a.fd = (int)g[0];
 		} else {
 			a.path_addr = g[0];
 		}
-		if (d->nr == __NR_lremovexattr)
+		if (nofollow)
 			a.rflags = 0;
+		if (set) {
+			a.xflags = (int)g[4];
+			if (a.xflags & ~(XATTR_CREATE | XATTR_REPLACE)) {
+				r = -EINVAL;
+				break;
+			}
+		}
 		r = fs_copy_xname(c, g[1], &a);
+		if (r == 0 && set)
+			r = fs_copy_xvalue(c, g[2], g[3], &a);
 		break;
+	}
 	default:
 		r = -ENOSYS;
 		break;

@@ -857,6 +857,18 @@ out:
 }
 
 /* Copy an xattr name: 1..255 bytes, else ERANGE, as the kernel. */
+/* The *at() flags of the attribute calls: AT_SYMLINK_NOFOLLOW and
+ * AT_EMPTY_PATH set how a's path resolves; anything else is EINVAL (as the
+ * kernel answers). */
+static int fs_at_flags(struct fs_attr *a, int flags)
+{
+	if (flags & AT_SYMLINK_NOFOLLOW)
+		a->rflags = 0;
+	if (flags & AT_EMPTY_PATH)
+		a->rflags |= RESOLVE_F_EMPTY_PATH;
+	return flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) ? -EINVAL : 0;
+}
+
 static int fs_copy_xname(struct call *c, uint64_t addr, struct fs_attr *a)
 {
 	ssize_t n = target_read_str(c, addr, a->xname, sizeof(a->xname));
@@ -972,12 +984,7 @@ static void fs_attr_call(struct call *c)
 		a.path_addr = g[1];
 		a.mode = (mode_t)(uint16_t)g[2];
 		flags = d->nr == __NR_fchmodat ? 0 : (int)g[3];
-		if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-			r = -EINVAL;
-		if (flags & AT_SYMLINK_NOFOLLOW)
-			a.rflags = 0;
-		if (flags & AT_EMPTY_PATH)
-			a.rflags |= RESOLVE_F_EMPTY_PATH;
+		r = fs_at_flags(&a, flags);
 		break;
 	case __NR_fchmod:
 		a.kind = FS_CHMOD;
@@ -1004,12 +1011,7 @@ static void fs_attr_call(struct call *c)
 		a.uid = (uid_t)g[2];
 		a.gid = (gid_t)g[3];
 		flags = (int)g[4];
-		if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-			r = -EINVAL;
-		if (flags & AT_SYMLINK_NOFOLLOW)
-			a.rflags = 0;
-		if (flags & AT_EMPTY_PATH)
-			a.rflags |= RESOLVE_F_EMPTY_PATH;
+		r = fs_at_flags(&a, flags);
 		break;
 	case __NR_fchown:
 		a.kind = FS_CHOWN;
@@ -1056,12 +1058,7 @@ static void fs_attr_call(struct call *c)
 				r = -EINVAL;
 			break;
 		}
-		if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-			r = -EINVAL;
-		if (flags & AT_SYMLINK_NOFOLLOW)
-			a.rflags = 0;
-		if (flags & AT_EMPTY_PATH)
-			a.rflags |= RESOLVE_F_EMPTY_PATH;
+		r = fs_at_flags(&a, flags);
 		break;
 	case __NR_setxattr:
 	case __NR_lsetxattr:

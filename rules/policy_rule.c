@@ -103,6 +103,14 @@ static int rule_ops(const struct policy_word *w, const struct policy_loc *loc,
 	return 0;
 }
 
+/* A path pattern after expansion: absolute, or starting with a "**"
+ * component (any depth). */
+static bool rule_anchored(const char *s, size_t n)
+{
+	return (n >= 1 && s[0] == '/') ||
+	       (n >= 3 && s[0] == '*' && s[1] == '*' && s[2] == '/');
+}
+
 /* PATH alternatives of one word for read/write/unix sockets. */
 static int rule_paths(struct policy *p, const struct rule_word *rw,
 		      struct rule_globs *out, struct policy_err *err)
@@ -126,9 +134,7 @@ static int rule_paths(struct policy *p, const struct rule_word *rw,
 		policy_err_show(s, n, show, sizeof(show));
 		if (n == 0) {
 			ret = policy_err_at(err, 0, "empty path pattern");
-		} else if (s[0] != '/' &&
-			   !(n >= 3 && s[0] == '*' && s[1] == '*' &&
-			     s[2] == '/')) {
+		} else if (!rule_anchored(s, n)) {
 			ret = policy_err_at(err, 0,
 				"path pattern '%s' must be absolute: start it "
 				"with '/', '**/', '~/' or a variable holding "
@@ -171,9 +177,7 @@ static int rule_program(struct policy *p, const struct rule_word *rw,
 		if (n == 0) {
 			ret = policy_err_at(err, 0, "empty program name");
 		} else if (memchr(s, '/', n)) {
-			if (s[0] != '/' &&
-			    !(n >= 3 && s[0] == '*' && s[1] == '*' &&
-			      s[2] == '/'))
+			if (!rule_anchored(s, n))
 				ret = policy_err_at(err, 0,
 					"program pattern with '/' must be an "
 					"absolute path (a name without '/' "

@@ -25,7 +25,7 @@ CPPFLAGS := -D_GNU_SOURCE -DPROCTOR_VERSION='"$(VERSION)"' \
             -Isupervisor -Irules -Iaudit
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -fno-strict-aliasing -pthread
-LIBS     := -lseccomp -lsqlite3 -lsodium -ljson-c -lcap -lpthread
+LIBS     := -lseccomp -lsqlite3 -lsodium -lnettle -ljson-c -lcap -lpthread
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 

@@ -53,6 +53,12 @@ void audit_chain_root(const struct audit_value *v,
 void audit_chain_event(const unsigned char prev[AUDIT_HASH_LEN],
 		       const struct audit_value *v,
 		       unsigned char out[AUDIT_HASH_LEN]);
+/* The same as audit_chain_event() from the canonical encoding of the
+ * event's values (enc, len bytes), as a journal record carries it: the
+ * fold hashes those bytes instead of encoding the values again. */
+void audit_chain_event_encoded(const unsigned char prev[AUDIT_HASH_LEN],
+			       const unsigned char *enc, size_t len,
+			       unsigned char out[AUDIT_HASH_LEN]);
 void audit_chain_seal(const struct audit_value *v,
 		      unsigned char out[AUDIT_HASH_LEN]);
 

@@ -3,8 +3,15 @@
  * write checkpoints.
  *
  * Purpose: the only code that inserts sessions, events, processes and
- * checkpoints. The chain is computed here, from the very values bound to
- * the INSERT, so what verify reads back hashes the same.
+ * checkpoints. The chain is computed here, over the record's encoded
+ * values: the canonical encoding of the very values bound to the INSERT,
+ * so what verify reads back hashes the same.
+ *
+ * Cost: this runs once per decision on the fold thread, which competes
+ * with the agent for CPU. Events are therefore chained at once but
+ * inserted AUDIT_FOLD_ROWS per statement (the rest at audit_fold_save()),
+ * every parameter of the INSERT is bound each time (no clearing per row),
+ * and the connection has no mutex of its own (audit_store.c).
  *
  * Invariants:
  *  - events of a session are folded in seq order with no gap; a record
@@ -49,6 +56,11 @@ static const char sql_ins_ckpt[] =
 	"exit_status, end_reason, seal, signature, public_key) "
 	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
+/* Parameters of one row of the events INSERT: the columns, prev_hash,
+ * hash. */
+#define EVENT_NPARAMS (AUDIT_EVENT_NCOLS + 2)
+_Static_assert(AUDIT_EVENT_NCOLS <= 32, "struct audit_fold.nulls is 32 bits");
+
 /* Which event columns hold integers (the rest hold text). */
 static int event_col_is_int(int c)
 {
@@ -78,26 +90,50 @@ static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 	return rc == SQLITE_OK ? 0 : audit_sqlite_errno(rc);
 }
 
+/* "INSERT ... INTO events (...) VALUES (?, ...), ..." for nrows rows into
+ * b (NUL-terminated). OR ROLLBACK: a conflict (which the seq check makes
+ * impossible) ends the whole transaction, which the caller rolls back on
+ * any error anyway; unlike the default ABORT it spares SQLite a statement
+ * journal for the rows of one statement. */
+static int events_sql(struct audit_buf *b, int nrows)
+{
+	int rc, j, k;
+
+	rc = audit_buf_put(b, "INSERT OR ROLLBACK INTO events (", 32);
+	if (rc == 0)
+		rc = audit_chain_collist(b, audit_event_cols, NULL);
+	if (rc == 0)
+		rc = audit_buf_put(b, ", prev_hash, hash) VALUES ", 26);
+	for (j = 0; rc == 0 && j < nrows; j++) {
+		rc = audit_buf_put(b, j ? ", (?" : "(?", j ? 4 : 2);
+		for (k = 1; rc == 0 && k < EVENT_NPARAMS; k++)
+			rc = audit_buf_put(b, ", ?", 3);
+		if (rc == 0)
+			rc = audit_buf_put(b, ")", 1);
+	}
+	if (rc == 0)
+		rc = audit_buf_put(b, "", 1);
+	return rc;
+}
+
 int audit_fold_init(struct audit_fold *f, sqlite3 *db)
 {
 	struct audit_buf b;
-	int rc, k;
+	int rc;
 
 	memset(f, 0, sizeof(*f));
 	f->db = db;
 	audit_buf_init(&f->tmp);
 	audit_buf_init(&b);
-	rc = audit_buf_put(&b, "INSERT INTO events (", 20);
-	if (rc == 0)
-		rc = audit_chain_collist(&b, audit_event_cols, NULL);
-	if (rc == 0)
-		rc = audit_buf_put(&b, ", prev_hash, hash) VALUES (?", 28);
-	for (k = 1; rc == 0 && k < AUDIT_EVENT_NCOLS + 2; k++)
-		rc = audit_buf_put(&b, ", ?", 3);
-	if (rc == 0)
-		rc = audit_buf_put(&b, ")", 2);
+	rc = events_sql(&b, 1);
 	if (rc == 0)
 		rc = prep(db, (const char *)b.p, &f->ins_event);
+	b.len = 0;
+	if (rc == 0)
+		rc = events_sql(&b, AUDIT_FOLD_ROWS);
+	if (rc == 0)
+		rc = prep(db, (const char *)b.p, &f->ins_events);
+	memset(f->nulls, 0xff, sizeof(f->nulls));	/* nothing bound yet */
 	b.len = 0;
 	if (rc == 0)
 		rc = audit_buf_put(&b, "SELECT ", 7);
@@ -130,6 +166,7 @@ int audit_fold_init(struct audit_fold *f, sqlite3 *db)
 void audit_fold_release(struct audit_fold *f)
 {
 	sqlite3_finalize(f->ins_event);
+	sqlite3_finalize(f->ins_events);
 	sqlite3_finalize(f->ins_proc);
 	sqlite3_finalize(f->upd_exec);
 	sqlite3_finalize(f->upd_exit);
@@ -138,17 +175,32 @@ void audit_fold_release(struct audit_fold *f)
 	sqlite3_finalize(f->last_event);
 	sqlite3_finalize(f->get_session);
 	sqlite3_finalize(f->ins_ckpt);
-	f->ins_event = f->ins_proc = f->upd_exec = f->upd_exit = NULL;
+	f->ins_event = f->ins_events = NULL;
+	f->ins_proc = f->upd_exec = f->upd_exit = NULL;
 	f->get_state = f->set_state = f->last_event = NULL;
 	f->get_session = f->ins_ckpt = NULL;
 	audit_buf_release(&f->tmp);
 	f->session = 0;
+	f->nrows = 0;
+}
+
+/* Clears the bindings of the events INSERTs: every parameter NULL. */
+static void clear_rows(struct audit_fold *f)
+{
+	size_t j;
+
+	sqlite3_clear_bindings(f->ins_events);
+	sqlite3_clear_bindings(f->ins_event);
+	for (j = 0; j <= AUDIT_FOLD_ROWS; j++)
+		f->nulls[j] = ~(uint32_t)0;
 }
 
 void audit_fold_reset(struct audit_fold *f)
 {
 	f->session = 0;
 	f->dirty = 0;
+	f->nrows = 0;
+	clear_rows(f);
 }
 
 static int bind_value(sqlite3_stmt *st, int idx, const struct audit_value *v)
@@ -171,10 +223,84 @@ static int step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : audit_sqlite_errno(rc);
 }
 
+/* Binds waiting row k to the parameters of row slot j of st (slot
+ * AUDIT_FOLD_ROWS: ins_event). A NULL column whose parameter holds NULL
+ * already is not bound again: about a third of an event's columns are
+ * NULL, and each bind call costs. */
+static int bind_row(struct audit_fold *f, sqlite3_stmt *st, size_t j,
+		    size_t k)
+{
+	int base = (j == AUDIT_FOLD_ROWS ? 0 : (int)j) * EVENT_NPARAMS;
+	int c, rc = SQLITE_OK;
+	uint32_t bit;
+
+	for (c = 0; c < AUDIT_EVENT_NCOLS && rc == SQLITE_OK; c++) {
+		bit = (uint32_t)1 << c;
+		if (f->rows[k][c].type == AUDIT_V_NULL &&
+		    (f->nulls[j] & bit))
+			continue;
+		rc = bind_value(st, base + c + 1, &f->rows[k][c]);
+		if (f->rows[k][c].type == AUDIT_V_NULL)
+			f->nulls[j] |= bit;
+		else
+			f->nulls[j] &= ~bit;
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, base + AUDIT_EVENT_NCOLS + 1,
+				       f->hex[k], 2 * AUDIT_HASH_LEN,
+				       SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, base + AUDIT_EVENT_NCOLS + 2,
+				       f->hex[k + 1], 2 * AUDIT_HASH_LEN,
+				       SQLITE_STATIC);
+	return audit_sqlite_errno(rc);
+}
+
+/* Runs st and resets it. Nothing is cleared per row: the next row binds
+ * every parameter again, except NULLs already in place (bind_row());
+ * audit_fold_save() clears once per batch. */
+static int step_bound(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : audit_sqlite_errno(rc);
+}
+
+/* Inserts the waiting events: a full set with one statement, fewer one
+ * by one. */
+static int flush_rows(struct audit_fold *f)
+{
+	size_t k;
+	int rc = 0;
+
+	if (f->nrows == AUDIT_FOLD_ROWS) {
+		for (k = 0; rc == 0 && k < f->nrows; k++)
+			rc = bind_row(f, f->ins_events, k, k);
+		if (rc == 0)
+			rc = step_bound(f->ins_events);
+	} else {
+		for (k = 0; rc == 0 && k < f->nrows; k++) {
+			rc = bind_row(f, f->ins_event, AUDIT_FOLD_ROWS, k);
+			if (rc == 0)
+				rc = step_bound(f->ins_event);
+		}
+	}
+	if (rc < 0)
+		return rc;
+	memcpy(f->hex[0], f->hex[f->nrows], sizeof(f->hex[0]));
+	f->nrows = 0;
+	return 0;
+}
+
 int audit_fold_save(struct audit_fold *f)
 {
-	if (!f->session || !f->dirty)
-		return 0;
+	int rc = flush_rows(f);
+
+	/* drop the pointers into the caller's batch (still valid here) */
+	clear_rows(f);
+	if (rc < 0 || !f->session || !f->dirty)
+		return rc;
 	sqlite3_bind_int64(f->set_state, 1, f->session);
 	sqlite3_bind_int64(f->set_state, 2, (int64_t)f->jseq);
 	f->dirty = 0;
@@ -234,6 +360,7 @@ static int load(struct audit_fold *f, int64_t session)
 	sqlite3_reset(f->last_event);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return audit_sqlite_errno(rc);
+	audit_hex(f->head, AUDIT_HASH_LEN, f->hex[0]);
 	f->jseq = 0;
 	sqlite3_bind_int64(f->get_state, 1, session);
 	rc = sqlite3_step(f->get_state);
@@ -290,8 +417,7 @@ static int checkpoint(struct audit_fold *f, const char *kind, int has_end,
 static int fold_event(struct audit_fold *f, const struct audit_record *r)
 {
 	unsigned char h[AUDIT_HASH_LEN];
-	char prevhex[2 * AUDIT_HASH_LEN + 1], hex[2 * AUDIT_HASH_LEN + 1];
-	int k, rc;
+	int k, rc = 0;
 
 	if (r->n != AUDIT_EVENT_NCOLS)
 		return -EBADMSG;
@@ -306,21 +432,16 @@ static int fold_event(struct audit_fold *f, const struct audit_record *r)
 		return -EBADMSG;
 	if ((uint64_t)r->v[AE_SEQ].i != f->seq + 1)
 		return -EBADMSG;
-	audit_chain_event(f->head, r->v, h);
-	audit_hex(f->head, AUDIT_HASH_LEN, prevhex);
-	audit_hex(h, AUDIT_HASH_LEN, hex);
-	for (k = 0; k < AUDIT_EVENT_NCOLS; k++)
-		bind_value(f->ins_event, k + 1, &r->v[k]);
-	sqlite3_bind_text(f->ins_event, AUDIT_EVENT_NCOLS + 1, prevhex, -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_text(f->ins_event, AUDIT_EVENT_NCOLS + 2, hex, -1,
-			  SQLITE_STATIC);
-	rc = step_done(f->ins_event);
-	if (rc < 0)
-		return rc;
+	/* chain now, insert with the next full set (or at save) */
+	audit_chain_event_encoded(f->head, r->enc, r->enc_len, h);
 	memcpy(f->head, h, AUDIT_HASH_LEN);
+	audit_hex(f->head, AUDIT_HASH_LEN, f->hex[f->nrows + 1]);
+	memcpy(f->rows[f->nrows], r->v, sizeof(f->rows[0]));
+	f->nrows++;
 	f->seq++;
-	if (f->sk && f->sign_session == f->session && f->every &&
+	if (f->nrows == AUDIT_FOLD_ROWS)
+		rc = flush_rows(f);
+	if (rc == 0 && f->sk && f->sign_session == f->session && f->every &&
 	    f->seq % f->every == 0)
 		rc = checkpoint(f, "periodic", 0, 0, 0, 0, NULL);
 	return rc;
@@ -489,7 +610,9 @@ int audit_fold_session_end(struct audit_fold *f, int64_t session,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = load(f, session);
+	rc = audit_fold_save(f);	/* events still waiting first */
+	if (rc == 0)
+		rc = load(f, session);
 	if (rc < 0)
 		return rc;
 	if (end_ns < 0) {

@@ -19,9 +19,12 @@
 #include "audit_chain.h"
 #include "audit_journal.h"
 
+/* Events inserted by one statement (AUDIT_FOLD_ROWS rows per step). */
+#define AUDIT_FOLD_ROWS 16
+
 struct audit_fold {
 	sqlite3 *db;
-	sqlite3_stmt *ins_event, *ins_proc, *upd_exec, *upd_exit;
+	sqlite3_stmt *ins_event, *ins_events, *ins_proc, *upd_exec, *upd_exit;
 	sqlite3_stmt *get_state, *set_state, *last_event, *get_session;
 	sqlite3_stmt *ins_ckpt;
 	int64_t session;		/* whose head is loaded; 0: none */
@@ -34,15 +37,30 @@ struct audit_fold {
 	const unsigned char *sk;	/* borrowed, 64 bytes; NULL: none */
 	unsigned every;
 	struct audit_buf tmp;
+	/* events hashed but not yet inserted (values borrow the record) */
+	size_t nrows;
+	struct audit_value rows[AUDIT_FOLD_ROWS][AUDIT_EVENT_NCOLS];
+	/* hex of the chain head before each waiting row, and after the
+	 * last: rows[k] has prev_hash hex[k] and hash hex[k + 1] */
+	char hex[AUDIT_FOLD_ROWS + 1][2 * AUDIT_HASH_LEN + 1];
+	/* bit c set: column c of row slot j of ins_events (slot
+	 * AUDIT_FOLD_ROWS: of ins_event) is bound to NULL already */
+	uint32_t nulls[AUDIT_FOLD_ROWS + 1];
 };
 
 int audit_fold_init(struct audit_fold *f, sqlite3 *db);
 void audit_fold_release(struct audit_fold *f);	/* idempotent */
 
-/* Folds one journal record (skipping one already folded). */
+/*
+ * Folds one journal record (skipping one already folded). An event is
+ * checked and chained at once but inserted later, AUDIT_FOLD_ROWS at a
+ * time: the bytes r's values point into must stay valid until the next
+ * audit_fold_save() (the caller's batch buffer does).
+ */
 int audit_fold_record(struct audit_fold *f, const struct audit_record *r);
 
-/* Saves the folded jseq of the loaded session; call before COMMIT. */
+/* Inserts the events still waiting and saves the folded jseq of the
+ * loaded session; call before COMMIT. */
 int audit_fold_save(struct audit_fold *f);
 
 /* Forgets the cached head (after a rollback). */

@@ -75,6 +75,8 @@ int audit_record_parse(const unsigned char *p, size_t avail,
 		return -EBADMSG;
 	if (audit_values_decode(pl + 10, plen - 10, r->v, r->n) < 0)
 		return -EBADMSG;
+	r->enc = pl + 10;
+	r->enc_len = plen - 10;
 	*used = AUDIT_RECORD_HDR + plen;
 	return 0;
 }

@@ -40,6 +40,10 @@ struct audit_record {
 	uint64_t jseq;
 	size_t n;
 	struct audit_value v[AUDIT_RECORD_MAXV];
+	/* the payload's value bytes, which decode to exactly v[0..n): the
+	 * canonical encoding of those values (audit_codec.h) */
+	const unsigned char *enc;
+	size_t enc_len;
 };
 
 /* Appends one framed record to b. Returns 0 or -ENOMEM/-EINVAL. */

@@ -7,7 +7,9 @@
  *    p99.9, max), timed around each call with CLOCK_MONOTONIC;
  *  - the append rate, and the sustained rate: events from the first
  *    append until audit_sync() returns, i.e. until everything is folded
- *    into SQLite with its hash chain (WAL, synchronous=FULL).
+ *    into SQLite with its hash chain (WAL, synchronous=FULL);
+ *  - the fold (writer) thread's CPU time per event: the process's CPU
+ *    time minus the appending threads' and the main thread's.
  * Each record is write-ahead durable when its append returns (one
  * write(2) to the journal), as in production. Figures, never pass/fail.
  *
@@ -32,15 +34,21 @@ struct worker {
 	long n;
 	long interval_ns;	/* pacing; 0: as fast as possible */
 	uint32_t *lat;		/* ns per append */
+	int64_t cpu_ns;		/* this thread's CPU time */
 	int failed;
 };
 
-static int64_t now_ns(void)
+static int64_t clock_ns(clockid_t c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(c, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static void pace(int64_t until)
@@ -97,6 +105,7 @@ static void *worker_main(void *arg)
 		}
 		w->lat[k] = (uint32_t)(now_ns() - t0);
 	}
+	w->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	return NULL;
 }
 
@@ -120,7 +129,7 @@ static int run(const char *dir, int nthreads, long n, long rate)
 	struct audit *a;
 	uint32_t *all;
 	char db[512], err[256];
-	int64_t id, t0, t_app, t_sync;
+	int64_t id, t0, t_app, t_sync, cpu0, main0, fold_cpu;
 	long total = n * nthreads, k, m = 0;
 	int i, rc;
 
@@ -135,6 +144,8 @@ static int run(const char *dir, int nthreads, long n, long rate)
 	if (!all)
 		return 1;
 	t0 = now_ns();
+	cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	main0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	for (i = 0; i < nthreads; i++) {
 		w[i].a = a;
 		w[i].n = n;
@@ -158,6 +169,12 @@ static int run(const char *dir, int nthreads, long n, long rate)
 		fprintf(stderr, "audit_bench: sync: %s\n", strerror(-rc));
 		return 1;
 	}
+	/* the process's CPU time minus the appenders' and this thread's:
+	 * what the fold (writer) thread used */
+	fold_cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0 -
+		(clock_ns(CLOCK_THREAD_CPUTIME_ID) - main0);
+	for (i = 0; i < nthreads; i++)
+		fold_cpu -= w[i].cpu_ns;
 	audit_session_end(a, 0, 0, "exited");
 	audit_close(a);
 	m = total;
@@ -174,6 +191,8 @@ static int run(const char *dir, int nthreads, long n, long rate)
 	printf("  appended %.0f/s; sustained (until folded and chained in "
 	       "SQLite) %.0f/s\n", total / (t_app / 1e9),
 	       total / (t_sync / 1e9));
+	printf("  fold thread CPU %.2f us per event\n",
+	       fold_cpu / 1e3 / total);
 	for (k = 0; k < 4; k++) {
 		static const char *const sfx[] = { "", "-wal", "-shm",
 						   ".pjournal" };

@@ -126,12 +126,54 @@ static int decide_audit(struct call *c, const struct decide_req *r,
 	return audit_append(s->audit, &e, seq);
 }
 
+/* The rules' answer: the session's remembered answers first, then the
+ * policy. */
+static void decide_rules(const struct sup *s, const struct policy_query *q,
+			 struct policy_result *res)
+{
+	const struct policy *session = ask_session_rules(s->ask);
+
+	res->rule = NULL;
+	if (session) {
+		policy_eval(session, q, res);
+		if (!res->rule)
+			policy_eval(s->policy, q, res);
+	} else {
+		policy_eval(s->policy, q, res);
+	}
+}
+
+void decide_req_path(struct decide_req *r, enum policy_op op,
+		     const char *path, const char *syscall,
+		     const char *target)
+{
+	memset(r, 0, sizeof(*r));
+	r->q.op = op;
+	r->q.path = path;
+	r->q.path_len = strlen(path);
+	r->syscall = syscall;
+	r->target = target;
+}
+
+bool decide_foresee_allow(struct call *c, const struct policy_query *q)
+{
+	struct sup *s = c->sup;
+	struct policy_result res = { POLICY_DENY, NULL, -1 };
+
+	if (protect_hit_secret(&s->protect, q->path, 0, 0) ||
+	    decide_foreign_proc(q->path))
+		return false;
+	if (s->mode == SUP_PERMISSIVE)
+		return true;
+	decide_rules(s, q, &res);
+	return res.decision == POLICY_ALLOW;
+}
+
 void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 {
 	struct sup *s = c->sup;
 	struct policy_result res = { POLICY_DENY, NULL, -1 };
 	struct ask_answer ans, *ansp = NULL;
-	const struct policy *session;
 	char rule[PATH_MAX + 32];
 	const char *rule_text = NULL;
 	char exe[PATH_MAX];
@@ -172,15 +214,7 @@ void decide(struct call *c, struct decide_req *r, struct decide_out *out)
 		allow = true;
 		goto record;
 	}
-	res.rule = NULL;
-	session = ask_session_rules(s->ask);
-	if (session) {
-		policy_eval(session, &r->q, &res);
-		if (!res.rule)
-			policy_eval(s->policy, &r->q, &res);
-	} else {
-		policy_eval(s->policy, &r->q, &res);
-	}
+	decide_rules(s, &r->q, &res);
 	policy_rule_location(res.rule, rule, sizeof(rule));
 	/* the name the rule matched, else the first confirmed one */
 	if (!r->hostname && r->q.op == POLICY_OP_CONNECT &&

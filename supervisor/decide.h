@@ -41,7 +41,21 @@ struct decide_out {
 	enum policy_decision policy;	/* what the rules said */
 };
 
+/* A request for op on one path (path_len from strlen), everything else
+ * zero: the common start of a decide_req. */
+void decide_req_path(struct decide_req *r, enum policy_op op,
+		     const char *path, const char *syscall,
+		     const char *target);
+
 void decide(struct call *c, struct decide_req *r, struct decide_out *out);
+
+/*
+ * A look-ahead, not a decision: would `q` be allowed outright - by the
+ * rules without asking (or in permissive mode), and not a secret or another
+ * process's /proc entry by name? Lets a handler pick a cheaper way to carry
+ * the call out; the call is still judged by decide() on what it reaches.
+ */
+bool decide_foresee_allow(struct call *c, const struct policy_query *q);
 
 /* Record-only: an event that is not a policy decision (an exec that failed
  * verification, a refused signal). final is "deny" or "kill". */

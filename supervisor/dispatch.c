@@ -6,10 +6,12 @@
  * through.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <linux/audit.h>
 #include <sys/syscall.h>
 
+#include "basedir.h"
 #include "decide.h"
 #include "emulate.h"
 #include "notify.h"
@@ -54,6 +56,31 @@ void dispatch_call(struct call *c)
 		 * cached credentials of the caller are stale from now on */
 		proctab_creds_invalidate();
 		c->answer = CALL_CONTINUE;
+		break;
+	case __NR_chdir: case __NR_fchdir:
+		/* the cached working directory of the caller is stale from
+		 * now on; the kernel carries the change out */
+		basedir_chdir(emulate_tgid(c));
+		c->answer = CALL_CONTINUE;
+		break;
+	case __NR_clone:
+		/* only clones that share the fs_struct come here */
+		basedir_disable();
+		c->answer = CALL_CONTINUE;
+		break;
+	case __NR_unlinkat:
+		if (!(c->req.data.args[2] & AT_REMOVEDIR)) {
+			emulate_fs(c);
+			break;
+		}
+		/* a directory removal */
+		__attribute__((fallthrough));
+	case __NR_rename: case __NR_renameat: case __NR_renameat2:
+	case __NR_rmdir:
+		/* paths of cached directories may change: before and after */
+		basedir_tree_changed();
+		emulate_fs(c);
+		basedir_tree_changed();
 		break;
 	default:
 		emulate_fs(c);

@@ -252,12 +252,7 @@ static int fs_decide(struct call *c, const char *sys, const char *target,
 	struct decide_req dr;
 	struct decide_out out;
 
-	memset(&dr, 0, sizeof(dr));
-	dr.q.op = POLICY_OP_WRITE;
-	dr.q.path = real;
-	dr.q.path_len = strlen(real);
-	dr.syscall = sys;
-	dr.target = target;
+	decide_req_path(&dr, POLICY_OP_WRITE, real, sys, target);
 	dr.resolved = real;
 	dr.protect_check = true;
 	dr.dev = dev;

@@ -49,6 +49,8 @@ static const int filter_notify[] = {
 	__NR_setuid, __NR_setgid, __NR_setreuid, __NR_setregid,
 	__NR_setresuid, __NR_setresgid, __NR_setfsuid, __NR_setfsgid,
 	__NR_setgroups, __NR_capset,
+	/* working directory changes: proctor's cache of it is dropped */
+	__NR_chdir, __NR_fchdir,
 };
 
 struct filter_errno {
@@ -137,6 +139,13 @@ static int filter_add_rules(scmp_filter_ctx ctx)
 				return r;
 		}
 	}
+	/* a process sharing its fs_struct (working directory) with another
+	 * one: proctor stops caching working directories (basedir.h) */
+	r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, __NR_clone, 1,
+			     SCMP_A0(SCMP_CMP_MASKED_EQ,
+				     CLONE_FS | CLONE_THREAD, CLONE_FS));
+	if (r < 0)
+		return r;
 	/* namespaces: unshare and clone with any CLONE_NEW* flag set */
 	for (i = 0; i < 32; i++) {
 		unsigned long bit = 1UL << i;
@@ -169,6 +178,12 @@ int filter_build(struct filter_prog *out)
 		return -ENOMEM;
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 			     SCMP_ACT_KILL_PROCESS);
+	if (r < 0)
+		goto out;
+	/* a binary tree of syscall numbers instead of a linear chain: every
+	 * trapped call runs the filter (the others are answered by the
+	 * kernel's per-syscall cache), so its length is paid per call */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r < 0)
 		goto out;
 	r = filter_add_rules(ctx);

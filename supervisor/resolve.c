@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "basedir.h"
 #include "resolve.h"
 #include "sup.h"
 #include "target.h"
@@ -304,20 +305,43 @@ static void resolve_open_root(void)
 	resolve_root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* The base directory descriptor; *owned says whether to close it. */
+int resolve_join(const char *base, const char *rel, char *buf, size_t n)
+{
+	char tmp[2 * PATH_MAX + 2];
+	int len = snprintf(tmp, sizeof(tmp), "%s/%s", base, rel);
+
+	if (len < 0 || (size_t)len >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	return resolve_normalize(tmp, buf, n);
+}
+
+/*
+ * The base directory descriptor; *owned says whether to close it. A
+ * relative name is resolved from the caller's directory as cached by
+ * basedir.c when it can serve it (then *ref is held and *base_path is the
+ * directory's real path), else from /proc/PID/cwd or /proc/PID/fd/N.
+ */
 static int resolve_base(struct call *c, int dirfd, const char *path,
-			bool *owned)
+			bool *owned, struct basedir_ref *ref,
+			const char **base_path)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	char what[32];
 	int fd;
 
 	*owned = true;
+	*base_path = NULL;
+	ref->e = NULL;
 	if (path[0] == '/') {
 		/* the agent cannot chroot (filter.c): its root is ours */
 		pthread_once(&once, resolve_open_root);
 		*owned = false;
 		return resolve_root_fd < 0 ? -EBADF : resolve_root_fd;
+	}
+	if (c && basedir_get(c, dirfd, ref) == 0) {
+		*owned = false;
+		*base_path = ref->path;
+		return ref->fd;
 	}
 	if (dirfd == AT_FDCWD)
 		return target_open_proc(c, "cwd", O_PATH);
@@ -328,11 +352,36 @@ static int resolve_base(struct call *c, int dirfd, const char *path,
 	return fd;
 }
 
+int resolve_open_plain(int base, const char *path, uint64_t flags)
+{
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct basedir_ref ref;
+	const char *base_path;
+	bool owned;
+	long fd;
+
+	if (base < 0) {
+		if (path[0] != '/')
+			return -EINVAL;
+		base = resolve_base(NULL, AT_FDCWD, path, &owned, &ref,
+				    &base_path);
+		if (base < 0)
+			return base;
+	}
+	fd = syscall(SYS_openat2, base, path, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
 int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
 	       struct resolved *r)
 {
 	char dirpart[PATH_MAX];
 	const char *walk = path;
+	const char *base_path = NULL;
+	struct basedir_ref ref = { NULL, -1, NULL };
 	bool trailing, owned = true;
 	int base = -1;
 	int fd, ret;
@@ -345,7 +394,7 @@ int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
 	if (ret < 0)
 		return ret;
 	if (ret == 0) {
-		base = resolve_base(c, dirfd, path, &owned);
+		base = resolve_base(c, dirfd, path, &owned, &ref, &base_path);
 		if (base < 0)
 			return base;
 		walk = path;
@@ -358,13 +407,14 @@ int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
 		goto have_obj;
 	}
 	/*
-	 * Fast path: an absolute path that resolves without crossing any
-	 * symlink has its lexical form as its real path, so the readlink of
-	 * the descriptor is not needed. A path through a symlink (ELOOP)
-	 * takes the ordinary walk below.
+	 * Fast path: a path that resolves without crossing any symlink, from
+	 * the root or from a base whose real path is known, has its lexical
+	 * form as its real path, so the readlink of the descriptor is not
+	 * needed. A path through a symlink (ELOOP) takes the ordinary walk
+	 * below.
 	 */
 	fd = -ELOOP;
-	if (walk == path && path[0] == '/' &&
+	if (walk == path && (path[0] == '/' || base_path) &&
 	    !(flags & RESOLVE_F_PARENT)) {
 		fd = resolve_openat2_nosym(base, walk,
 					   (flags & RESOLVE_F_FOLLOW) ?
@@ -372,8 +422,11 @@ int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
 		if (fd >= 0) {
 			r->obj = fd;
 			if (fstat(fd, &r->st) < 0 ||
-			    resolve_normalize(walk, r->path,
-					      sizeof(r->path)) < 0) {
+			    (path[0] == '/' ?
+			     resolve_normalize(walk, r->path,
+					       sizeof(r->path)) :
+			     resolve_join(base_path, walk, r->path,
+					  sizeof(r->path))) < 0) {
 				/* unusual: let the ordinary walk decide */
 				close(fd);
 				r->obj = -1;
@@ -459,5 +512,6 @@ have_obj:
 out:
 	if (base >= 0 && owned)
 		close(base);
+	basedir_put(&ref);
 	return ret;
 }

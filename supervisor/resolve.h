@@ -15,6 +15,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 struct call;
@@ -54,6 +55,18 @@ int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
  * Correct as the real path only when resolution crossed no symlink.
  * Returns 0 or -ENAMETOOLONG / -EINVAL (not absolute). */
 int resolve_normalize(const char *path, char *buf, size_t n);
+
+/* resolve_normalize of base + "/" + rel (base absolute). */
+int resolve_join(const char *base, const char *rel, char *buf, size_t n);
+
+/*
+ * Open path for real (flags as open(2) takes them, plus O_CLOEXEC) from
+ * the directory descriptor base, or from proctor's root when base is -1
+ * (path absolute), crossing no symlink and no magic link (-ELOOP if it
+ * would). With no symlink on the way the object found is the one at the
+ * normalised lexical path. Returns fd or -errno.
+ */
+int resolve_open_plain(int base, const char *path, uint64_t flags);
 
 /* Real path of an O_PATH (or any) fd of proctor's into buf. Returns 0 or
  * -errno; sets *no_path when the object has no path on disk. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "creds.h"
@@ -143,6 +144,44 @@ int target_open_proc(const struct call *c, const char *what, int flags)
 		return -ENOENT;
 	}
 	return fd;
+}
+
+static int target_getfd_once(pid_t tgid, int fd)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	int r;
+
+	if (pfd < 0)
+		return -errno;
+	r = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+	r = r < 0 ? -errno : r;
+	close(pfd);
+	return r;
+}
+
+int target_getfd(const struct call *c, pid_t tgid, int fd)
+{
+	int r = target_getfd_once(tgid, fd);
+
+	if (r == -EPERM || r == -EACCES) {
+		/* as for /proc: a caller that is not dumpable needs
+		 * proctor's own privileges */
+		struct creds saved;
+
+		if (creds_suspend(&saved) > 0) {
+			r = target_getfd_once(tgid, fd);
+			if (creds_resume(&saved) < 0) {
+				if (r >= 0)
+					close(r);
+				return -EPERM;
+			}
+		}
+	}
+	if (r >= 0 && !call_valid(c)) {
+		close(r);
+		return -ENOENT;
+	}
+	return r;
 }
 
 ssize_t target_proc_read(pid_t pid, const char *what, char *buf, size_t n)

@@ -31,6 +31,7 @@
 #include "decide.h"
 #include "proctab.h"
 #include "target.h"
+#include "basedir.h"
 #include "tracer.h"
 
 struct tracer_expect {
@@ -294,6 +295,7 @@ int tracer_run(struct sup *s, pid_t agent)
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			proctab_del(pid);
+			basedir_forget(pid);
 			/* recorded as proctor reports exits: the code, or
 			 * 128+N for a death by signal N */
 			if (audit_process_exit(s->audit, pid, sup_real_ns(),
@@ -347,6 +349,9 @@ int tracer_run(struct sup *s, pid_t agent)
 			if ((pid_t)msg != pid)
 				proctab_del((pid_t)msg);
 			proctab_creds_invalidate();
+			/* new descriptors (CLOEXEC), a new program: its
+			 * working directory is trusted to the cache again */
+			basedir_forget(pid);
 			if (!tracer_verify_exec(s, pid, (pid_t)msg)) {
 				kill(pid, SIGKILL);
 				ptrace(PTRACE_CONT, pid, 0, 0);

@@ -4,7 +4,8 @@
 # As root: installs whatever is missing with apt-get. Otherwise: prints the
 # one apt-get line to run and fails. Prints nothing when all are present.
 PKGS="gcc make libc6-dev pkg-config libseccomp-dev libsqlite3-dev \
-libcmocka-dev libunwind-dev libsodium-dev libjson-c-dev libcap-dev sqlite3 \
+libcmocka-dev libunwind-dev libsodium-dev nettle-dev libjson-c-dev libcap-dev \
+sqlite3 \
 python3 python3-pytest clang git tar util-linux procps iproute2 tmux \
 strace gnuplot-nox hyperfine dnsmasq-base curl \
 libpython3.11-testsuite python3-venv"

@@ -28,7 +28,7 @@ def helper(tmp_path_factory):
            "-DPROCTOR_VERSION=\"test\"", "-pthread",
            "-I" + os.path.join(ROOT, "audit"), "-o", str(out),
            os.path.join(ROOT, "tests", "integration", "audit_fill.c")]
-    cmd += srcs + ["-lsqlite3", "-lsodium", "-ljson-c"]
+    cmd += srcs + ["-lsqlite3", "-lsodium", "-lnettle", "-ljson-c"]
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True)
     if r.returncode != 0:

@@ -516,6 +516,32 @@ def test_fs_mutate_denied(sb, sb2):
         sb2.summary()
 
 
+def test_stale_base(sb):
+    """Relative names after the directory they are relative to changed
+    under proctor's cache of callers' directories (supervisor/basedir.c):
+    moved into the forbidden directory, dirfd number reused, working
+    directory changed by another thread. The policy lets the program
+    write (move things) in the forbidden directory but not read there."""
+    prog = binary("stale_base")
+    assert_native_reached(sb.native([prog, sb.work, sb.forbidden]))
+    sb.policy("allow write {base}/forbidden/**\n")
+    r = sb.proctor([prog, sb.work, sb.forbidden])
+    assert_blocked(r, sb)
+    tries = r.starting("TRY")
+    assert len(tries) == 4, r
+    # every variant reached the open and was refused by the policy (the
+    # chdir race may also end on ENOENT when the thread was elsewhere)
+    for t in tries:
+        assert t.endswith(("EACCES", "ENOENT")), r
+    assert sum(t.endswith("EACCES") for t in tries) >= 3, r
+    # the refusals name where the file really was
+    assert sb.refusals(op="read", resolved=sb.path("forbidden/sb-dirfd/"
+                                                   "secret")), sb.summary()
+    assert sb.refusals(op="read", resolved=sb.path("forbidden/sb-cwd/"
+                                                   "secret")), sb.summary()
+    assert os.path.exists(sb.forbidden)
+
+
 # ---- 10-12, extras: network -------------------------------------------
 
 def test_connect_v4mapped(sb, servers):

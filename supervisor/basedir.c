@@ -110,7 +110,7 @@ static int basedir_take(struct call *c, pid_t tgid, int dirfd,
 	if (dirfd == AT_FDCWD)
 		fd = target_open_proc(c, "cwd", O_PATH | O_DIRECTORY);
 	else
-		fd = target_getfd(c, tgid, dirfd);
+		fd = target_getfd(c, dirfd);
 	if (fd < 0)
 		return fd;
 	r = -ENOENT;

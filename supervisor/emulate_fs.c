@@ -72,9 +72,6 @@
 #ifndef __NR_fchmodat2
 #define __NR_fchmodat2 452
 #endif
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL
-#endif
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #define RENAME_EXCHANGE (1 << 1)
@@ -262,34 +259,6 @@ static int fs_decide(struct call *c, const char *sys, const char *target,
 	return out.allow ? 0 : out.err;
 }
 
-/* A copy of the caller's descriptor fd (owned by the caller of this), or
- * -errno (EBADF when the caller has no such descriptor). */
-static int fs_getfd(struct call *c, int fd)
-{
-	long pidfd, r;
-
-	if (fd < 0)
-		return -EBADF;
-	pidfd = syscall(SYS_pidfd_open, c->req.pid, PIDFD_THREAD);
-	if (pidfd < 0 && errno == EINVAL && c->tgid)
-		pidfd = syscall(SYS_pidfd_open, c->tgid, 0);
-	if (pidfd < 0)
-		return errno == ESRCH ? -ENOENT : -EACCES;
-	if (!call_valid(c)) {
-		close((int)pidfd);
-		return -ENOENT;
-	}
-	r = syscall(SYS_pidfd_getfd, (int)pidfd, fd, 0);
-	if (r < 0 && errno == EPERM) {
-		/* pidfd_getfd needs proctor's own privileges */
-		creds_leave();
-		r = syscall(SYS_pidfd_getfd, (int)pidfd, fd, 0);
-	}
-	if (r < 0)
-		r = errno == ESRCH ? -ENOENT : -errno;
-	close((int)pidfd);
-	return (int)r;
-}
 
 /* ---- new names: what a file or a tree takes along ---- */
 
@@ -801,7 +770,7 @@ static void fs_attr(struct call *c, struct fs_attr *a)
 
 	resolved_init(&r);
 	if (a->by_fd) {
-		fd = fs_getfd(c, a->fd);
+		fd = target_getfd(c, a->fd);
 		if (fd < 0) {
 			ret = fd;
 			goto out;

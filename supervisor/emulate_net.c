@@ -76,9 +76,6 @@
 #include "resolve.h"
 #include "target.h"
 
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL
-#endif
 #ifndef SIOCUNIXFILE
 #define SIOCUNIXFILE (SIOCPROTOPRIVATE + 0)	/* Linux 6.9 */
 #endif
@@ -207,51 +204,12 @@ static int net_write_u32(struct call *c, uint64_t addr, uint32_t v)
 	return 0;
 }
 
-/* A pidfd of the calling thread (its own descriptor table), or -errno. */
-static int net_pidfd(struct call *c)
-{
-	long pidfd = syscall(SYS_pidfd_open, c->req.pid, PIDFD_THREAD);
-
-	if (pidfd < 0 && errno == EINVAL && c->tgid)
-		pidfd = syscall(SYS_pidfd_open, c->tgid, 0);
-	if (pidfd < 0)
-		return errno == ESRCH ? -ENOENT : -EACCES;
-	if (!call_valid(c)) {
-		close((int)pidfd);
-		return -ENOENT;
-	}
-	return (int)pidfd;
-}
-
-/* proctor's copy of the caller's descriptor fd, or -errno. */
-static int net_getfd(int pidfd, int fd)
-{
-	long r;
-
-	if (fd < 0)
-		return -EBADF;
-	r = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	if (r < 0 && errno == EPERM) {
-		/* pidfd_getfd needs proctor's own privileges */
-		creds_leave();
-		r = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	}
-	if (r < 0)
-		return errno == ESRCH ? -ENOENT : -errno;
-	return (int)r;
-}
-
 static int net_sock_get(struct call *c, int fd, struct net_sock *s)
 {
 	socklen_t l;
-	int pidfd, fl;
+	int fl;
 
-	s->fd = -1;
-	pidfd = net_pidfd(c);
-	if (pidfd < 0)
-		return pidfd;
-	s->fd = net_getfd(pidfd, fd);
-	close(pidfd);
+	s->fd = target_getfd(c, fd);
 	if (s->fd < 0)
 		return s->fd;
 	l = sizeof(s->domain);
@@ -882,7 +840,7 @@ static int net_check_ucred(struct call *c, const struct creds *cr,
 /* Copy the control messages and translate what names the caller's
  * descriptors or process into proctor's. */
 static int net_copy_ctl(struct call *c, uint64_t addr, uint64_t len,
-			struct net_msg *m, const struct creds *cr, int *pidfd)
+			struct net_msg *m, const struct creds *cr)
 {
 	size_t off = 0;
 	int r;
@@ -913,13 +871,8 @@ static int net_copy_ctl(struct call *c, uint64_t addr, uint64_t len,
 			n = data / sizeof(int);
 			if (m->nfds + n > NET_SCM_MAX_FD)
 				return -EINVAL;
-			if (n && *pidfd < 0) {
-				*pidfd = net_pidfd(c);
-				if (*pidfd < 0)
-					return *pidfd;
-			}
 			for (i = 0; i < n; i++) {
-				int fd = net_getfd(*pidfd, fds[i]);
+				int fd = target_getfd(c, fds[i]);
 
 				if (fd < 0)
 					return fd == -ENOENT ? -ENOENT :
@@ -950,7 +903,7 @@ static int net_copy_ctl(struct call *c, uint64_t addr, uint64_t len,
  */
 static int net_copy_msghdr(struct call *c, const struct net_sock *s,
 			   uint64_t addr, struct net_msg *m,
-			   const struct creds *cr, int *pidfd)
+			   const struct creds *cr)
 {
 	struct msghdr h;
 	int r;
@@ -976,7 +929,7 @@ static int net_copy_msghdr(struct call *c, const struct net_sock *s,
 	if (r < 0)
 		return r;
 	return net_copy_ctl(c, (uintptr_t)h.msg_control, h.msg_controllen, m,
-			    cr, pidfd);
+			    cr);
 }
 
 /* Send m on s with the caller's credentials. Returns bytes or -errno. */
@@ -1099,7 +1052,6 @@ static void net_sendmsg(struct call *c)
 	struct net_msg m;
 	struct creds cr;
 	int flags = (int)g[2];
-	int pidfd = -1;
 	long r;
 
 	net_msg_init(&m);
@@ -1107,7 +1059,7 @@ static void net_sendmsg(struct call *c)
 	if (r == 0)
 		r = net_creds(c, &cr);
 	if (r == 0)
-		r = net_copy_msghdr(c, &s, g[1], &m, &cr, &pidfd);
+		r = net_copy_msghdr(c, &s, g[1], &m, &cr);
 	if (r == 0)
 		r = net_judge_msg(c, "sendmsg", &s, &m);
 	if (r < 0)
@@ -1116,8 +1068,6 @@ static void net_sendmsg(struct call *c)
 	net_sigpipe(c, r, flags);
 out:
 	net_answer(c, r);
-	if (pidfd >= 0)
-		close(pidfd);
 	net_msg_release(&m);
 	net_sock_release(&s);
 }
@@ -1132,7 +1082,6 @@ static void net_sendmmsg(struct call *c)
 	uint64_t vec = g[1];
 	unsigned vlen = (unsigned)g[2];
 	int flags = (int)g[3];
-	int pidfd = -1;
 	unsigned i, sent = 0;
 	long r;
 
@@ -1145,7 +1094,7 @@ static void net_sendmmsg(struct call *c)
 		uint64_t e = vec + (uint64_t)i * sizeof(struct mmsghdr);
 
 		net_msg_init(&m);
-		r = net_copy_msghdr(c, &s, e, &m, &cr, &pidfd);
+		r = net_copy_msghdr(c, &s, e, &m, &cr);
 		if (r == 0)
 			r = net_judge_msg(c, "sendmmsg", &s, &m);
 		if (r == 0)
@@ -1174,8 +1123,6 @@ static void net_sendmmsg(struct call *c)
 	if (sent)
 		r = sent;
 	net_answer(c, r);
-	if (pidfd >= 0)
-		close(pidfd);
 	net_sock_release(&s);
 }
 

@@ -462,15 +462,37 @@ int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
 		ret = -ENOENT;
 		goto out;
 	}
-	fd = resolve_openat2(base, dirpart, O_DIRECTORY);
+	/* as for the object: a parent reached without crossing a symlink
+	 * has its lexical path as its real path (no readlink) */
+	fd = -ELOOP;
+	if (walk == path && (path[0] == '/' || base_path)) {
+		fd = resolve_openat2_nosym(base, dirpart, O_DIRECTORY);
+		if (fd >= 0 && (path[0] == '/' ?
+				resolve_normalize(dirpart, r->path,
+						  sizeof(r->path)) :
+				resolve_join(base_path, dirpart, r->path,
+					     sizeof(r->path))) < 0) {
+			close(fd);
+			fd = -ELOOP;	/* unusual: the ordinary walk */
+		}
+		if (fd >= 0)
+			r->no_path = false;
+	}
+	if (fd == -ELOOP) {
+		fd = resolve_openat2(base, dirpart, O_DIRECTORY);
+		if (fd >= 0) {
+			r->dir = fd;
+			ret = resolve_fd_path(fd, r->path, sizeof(r->path),
+					      &r->no_path);
+			if (ret < 0)
+				goto out;
+		}
+	}
 	if (fd < 0) {
 		ret = fd;
 		goto out;
 	}
 	r->dir = fd;
-	ret = resolve_fd_path(fd, r->path, sizeof(r->path), &r->no_path);
-	if (ret < 0)
-		goto out;
 	plen = strlen(r->path);
 	if (plen + 1 + strlen(r->last) + 1 > sizeof(r->path)) {
 		ret = -ENAMETOOLONG;

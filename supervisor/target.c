@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,37 +148,106 @@ int target_open_proc(const struct call *c, const char *what, int flags)
 	return fd;
 }
 
-static int target_getfd_once(pid_t tgid, int fd)
-{
-	int pfd = (int)syscall(SYS_pidfd_open, tgid, 0);
-	int r;
+/*
+ * pidfds of calling threads, kept: pidfd_open and close on every
+ * descriptor copy cost about as much as the copy. A pidfd names one
+ * thread for good (never a later thread with the same number), so an entry
+ * can only be stale - its thread dead, pidfd_getfd failing with ESRCH -
+ * never wrong; a stale entry is replaced. The lock is held across the use
+ * so that no entry is closed while another thread uses it.
+ */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
 
-	if (pfd < 0)
-		return -errno;
-	r = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
-	r = r < 0 ? -errno : r;
-	close(pfd);
-	return r;
+#define TARGET_PIDFDS 64
+
+static pthread_mutex_t target_pidfd_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	pid_t tid;
+	int fd;
+	bool keep;	/* a thread's pidfd (PIDFD_THREAD): may be kept */
+} target_pidfd[TARGET_PIDFDS];
+
+static void target_pidfd_drop(unsigned i)
+{
+	if (target_pidfd[i].fd > 0)
+		close(target_pidfd[i].fd);
+	target_pidfd[i].tid = 0;
+	target_pidfd[i].fd = 0;
 }
 
-int target_getfd(const struct call *c, pid_t tgid, int fd)
+/* A pidfd of the calling thread in slot i (lock held), or -errno. */
+static int target_pidfd_of(const struct call *c, unsigned i, bool fresh)
 {
-	int r = target_getfd_once(tgid, fd);
+	long fd;
 
+	bool keep = true;
+
+	if (!fresh && target_pidfd[i].tid == (pid_t)c->req.pid &&
+	    target_pidfd[i].fd > 0)
+		return target_pidfd[i].fd;
+	target_pidfd_drop(i);
+	fd = syscall(SYS_pidfd_open, c->req.pid, PIDFD_THREAD);
+	if (fd < 0 && errno == EINVAL && c->tgid) {
+		/* before 6.9: a process pidfd, which a later thread of the
+		 * same number would not invalidate - used once only */
+		fd = syscall(SYS_pidfd_open, c->tgid, 0);
+		keep = false;
+	}
+	if (fd < 0)
+		return errno == ESRCH ? -ENOENT : -EACCES;
+	target_pidfd[i].tid = (pid_t)c->req.pid;
+	target_pidfd[i].fd = (int)fd;
+	target_pidfd[i].keep = keep;
+	return (int)fd;
+}
+
+static int target_getfd_locked(const struct call *c, int fd)
+{
+	unsigned i = (unsigned)c->req.pid % TARGET_PIDFDS;
+	int pfd, r, round;
+
+	for (round = 0; round < 2; round++) {
+		pfd = target_pidfd_of(c, i, round > 0);
+		if (pfd < 0)
+			return pfd;
+		r = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+		if (r >= 0)
+			return r;
+		r = -errno;
+		if (r != -ESRCH)
+			return r;	/* EBADF, EPERM... */
+		/* ESRCH: a stale entry (or the caller is gone) */
+	}
+	return -ENOENT;
+}
+
+int target_getfd(const struct call *c, int fd)
+{
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	pthread_mutex_lock(&target_pidfd_lock);
+	r = target_getfd_locked(c, fd);
 	if (r == -EPERM || r == -EACCES) {
 		/* as for /proc: a caller that is not dumpable needs
 		 * proctor's own privileges */
 		struct creds saved;
 
 		if (creds_suspend(&saved) > 0) {
-			r = target_getfd_once(tgid, fd);
+			r = target_getfd_locked(c, fd);
 			if (creds_resume(&saved) < 0) {
 				if (r >= 0)
 					close(r);
-				return -EPERM;
+				r = -EPERM;
 			}
 		}
 	}
+	if (!target_pidfd[(unsigned)c->req.pid % TARGET_PIDFDS].keep)
+		target_pidfd_drop((unsigned)c->req.pid % TARGET_PIDFDS);
+	pthread_mutex_unlock(&target_pidfd_lock);
 	if (r >= 0 && !call_valid(c)) {
 		close(r);
 		return -ENOENT;

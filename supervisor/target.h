@@ -31,11 +31,11 @@ ssize_t target_read_str(const struct call *c, uint64_t addr, char *buf,
  * (owned by the caller) or -errno. */
 int target_open_proc(const struct call *c, const char *what, int flags);
 
-/* A copy of the caller's descriptor fd (pidfd_getfd: the same open file,
- * not a reopen); then checks the notification is still valid. Returns the
- * fd (owned by the caller of this function) or -errno (-EBADF: no such
- * descriptor). */
-int target_getfd(const struct call *c, pid_t tgid, int fd);
+/* A copy of the calling thread's descriptor fd (pidfd_getfd: the same
+ * open file, not a reopen); then checks the notification is still valid.
+ * Returns the fd (owned by the caller of this function) or -errno:
+ * -EBADF no such descriptor, -ENOENT the caller is gone. */
+int target_getfd(const struct call *c, int fd);
 
 /* Read /proc/PID/<what> (as proctor, not bound to a call) into buf, at
  * most n - 1 bytes, NUL-terminated. Returns its length or -errno. */

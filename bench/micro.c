@@ -7,6 +7,10 @@
  *
  * OP is one of
  *   open        open(DIR/file, O_RDONLY) + close            (allowed)
+ *   open_rel    open("file", O_RDONLY) + close, with DIR the working
+ *               directory (a relative name)
+ *   create      open(DIR/create-PID/fI, O_WRONLY|O_CREAT|O_TRUNC) + close
+ *               of a new file each time (the directory is made first)
  *   open_denied open(DIR/proctor-bench-denied/secret)       (bench.policy
  *               denies it; natively it succeeds and is closed)
  *   unlink      unlink of one of N files created before the timed loop
@@ -107,6 +111,53 @@ static long micro_open(int deny)
 			   (errno != EACCES && errno != EPERM)) {
 			fails++;
 		}
+	}
+	return fails;
+}
+
+static long micro_open_rel(void)
+{
+	long i, fails = 0;
+
+	for (i = 0; i < micro_n; i++) {
+		int fd = open("file", O_RDONLY);
+
+		if (fd >= 0)
+			close(fd);
+		else
+			fails++;
+	}
+	return fails;
+}
+
+static char micro_create_dir[PATH_MAX];
+
+static void micro_create_setup(void)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "create-%d", (int)getpid());
+	micro_path(micro_create_dir, sizeof(micro_create_dir), name);
+	if (mkdir(micro_create_dir, 0755) < 0) {
+		perror("micro: mkdir");
+		exit(2);
+	}
+}
+
+static long micro_create(void)
+{
+	char path[PATH_MAX + 32];
+	long i, fails = 0;
+
+	for (i = 0; i < micro_n; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/f%ld", micro_create_dir, i);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0)
+			close(fd);
+		else
+			fails++;
 	}
 	return fails;
 }
@@ -302,8 +353,16 @@ int main(int argc, char **argv)
 		micro_connect_setup();
 	else if (strcmp(op, "exec") == 0)
 		micro_exec_setup();
-	else if (strcmp(op, "open") != 0 && strcmp(op, "open_denied") != 0 &&
-		 strcmp(op, "rename") != 0) {
+	else if (strcmp(op, "create") == 0)
+		micro_create_setup();
+	else if (strcmp(op, "open_rel") == 0) {
+		if (chdir(micro_dir) < 0) {
+			perror("micro: chdir");
+			return 2;
+		}
+	} else if (strcmp(op, "open") != 0 &&
+		   strcmp(op, "open_denied") != 0 &&
+		   strcmp(op, "rename") != 0) {
 		fprintf(stderr, "micro: unknown OP '%s'\n", op);
 		return 2;
 	}
@@ -315,6 +374,10 @@ int main(int argc, char **argv)
 		fails = micro_open(0);
 	else if (strcmp(op, "open_denied") == 0)
 		fails = micro_open(1);
+	else if (strcmp(op, "open_rel") == 0)
+		fails = micro_open_rel();
+	else if (strcmp(op, "create") == 0)
+		fails = micro_create();
 	else if (strcmp(op, "unlink") == 0)
 		fails = micro_unlink();
 	else if (strcmp(op, "rename") == 0)

@@ -59,12 +59,19 @@ QUICK = flag("BENCH_QUICK")
 ONLY = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
 
 # Sizes: (full, quick). Full takes ~3 minutes on 2 vCPUs (limit: 10).
-MICRO_N = {"open": (20000, 2000), "open_denied": (2000, 200),
+MICRO_N = {"open": (20000, 2000),
+           "floor_addfd": (20000, 2000), "floor_continue": (20000, 2000),
+           "open_rel": (20000, 2000), "create": (10000, 1000),
+           "open_denied": (2000, 200),
            "open_denied_nopreload": (20000, 2000),
            "unlink": (10000, 1000), "rename": (20000, 2000),
            "connect": (5000, 500), "exec": (1000, 100)}
 # rows that run a micro OP under proctor with extra options
-MICRO_VARIANT = {"open_denied_nopreload": ("open_denied", ["--no-preload"])}
+MICRO_VARIANT = {"open_denied_nopreload": ("open_denied", ["--no-preload"]),
+                 "floor_addfd": ("open", []), "floor_continue": ("open", [])}
+# rows whose supervised run is bench/floor.c (the bare mechanism, no
+# proctor) instead of proctor: MODE for floor
+MICRO_FLOOR = {"floor_addfd": "addfd", "floor_continue": "continue"}
 MICRO_REPS = (5, 1)
 MACRO_REPS = (5, 1)
 MACRO_STEPS = ["grep", "cp", "gcc", "python", "git", "tar"]
@@ -224,7 +231,10 @@ class Bench:
         argv = [os.path.join(BB, "micro"), op, str(n), self.dir]
         env = {}
         db = None
-        if under:
+        if under and name in MICRO_FLOOR:
+            argv = [os.path.join(BB, "floor"), MICRO_FLOOR[name], str(n),
+                    os.path.join(self.dir, "file")]
+        elif under:
             db = self.db()
             argv = self.proctor(db, extra) + argv
             env["BENCH_EXPECT_DENY"] = "1"
@@ -236,6 +246,9 @@ class Bench:
         for line in p.stdout.decode().splitlines():
             if line.startswith("micro "):
                 return kv(line)
+        if p.returncode != 0:
+            raise BenchError(f"micro {name}: exit {p.returncode}: "
+                             + p.stderr.decode(errors="replace")[-300:])
         raise BenchError(f"micro {op}: no result line")
 
     def micro(self):
@@ -965,6 +978,12 @@ def report_md(res):
 
 
 MICRO_LABEL = {"open": "open+close, allowed",
+               "floor_addfd": "open+close, the bare mechanism (copy, "
+                              "openat2, ADDFD+SEND; no proctor)",
+               "floor_continue": "open+close, the bare mechanism with "
+                                 "CONTINUE (not race-free; no proctor)",
+               "open_rel": "open+close, allowed, relative name",
+               "create": "create a new file + close",
                "open_denied": "open, denied",
                "open_denied_nopreload": "open, denied, --no-preload",
                "unlink": "unlink", "rename": "rename",

@@ -205,12 +205,12 @@ void basedir_put(struct basedir_ref *ref)
 	ref->e = NULL;
 }
 
-void basedir_chdir(pid_t tgid)
+void basedir_chdir(pid_t tgid, bool alone)
 {
 	unsigned i, h = (unsigned)tgid % BASEDIR_MARKS;
 
 	pthread_mutex_lock(&basedir_lock);
-	for (i = 0; i < BASEDIR_MARKS; i++) {
+	for (i = 0; !alone && i < BASEDIR_MARKS; i++) {
 		pid_t *p = &basedir_moved[(h + i) % BASEDIR_MARKS];
 
 		if (*p == tgid)
@@ -220,7 +220,7 @@ void basedir_chdir(pid_t tgid)
 			break;
 		}
 	}
-	if (i == BASEDIR_MARKS)
+	if (!alone && i == BASEDIR_MARKS)
 		atomic_store(&basedir_off, true);	/* full: fail safe */
 	i = basedir_hash(tgid, AT_FDCWD);
 	if (basedir_slot[i] && basedir_slot[i]->tgid == tgid &&

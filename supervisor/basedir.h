@@ -10,10 +10,13 @@
  *  - a directory descriptor: kcmp(KCMP_FILE) shows the caller's dirfd is
  *    still the very open file proctor holds (proctor's copy comes from
  *    pidfd_getfd, so it is the same struct file, kept alive by the copy);
- *  - the working directory: chdir and fchdir are trapped; a process that
- *    changes directory is not served from here again until it execs, and
- *    nothing is served at all once a process shares its fs_struct with
- *    another (clone with CLONE_FS but not CLONE_THREAD, also trapped);
+ *  - the working directory: chdir and fchdir are trapped. A process with
+ *    one thread cannot make another call before its chdir has taken
+ *    effect, so its entry is simply dropped; a process with more threads
+ *    is not served from here again until it execs (another thread could
+ *    take the old directory while the change is under way). Nothing is
+ *    served at all once a process shares its fs_struct with another
+ *    (clone with CLONE_FS but not CLONE_THREAD, also trapped);
  *  - the path: every rename and directory removal done through proctor
  *    moves a generation on before and after it, and an entry of another
  *    generation is read anew.
@@ -47,8 +50,9 @@ struct basedir_ref {
 int basedir_get(struct call *c, int dirfd, struct basedir_ref *ref);
 void basedir_put(struct basedir_ref *ref);
 
-/* The caller changes its working directory (chdir, fchdir). */
-void basedir_chdir(pid_t tgid);
+/* The caller changes its working directory (chdir, fchdir); alone: the
+ * process has a single thread (that one, stopped in the call). */
+void basedir_chdir(pid_t tgid, bool alone);
 
 /* A process exited or exec'd: its entries and its chdir mark go. */
 void basedir_forget(pid_t tgid);

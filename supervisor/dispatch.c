@@ -60,12 +60,20 @@ void dispatch_call(struct call *c)
 	case __NR_chdir: case __NR_fchdir:
 		/* the cached working directory of the caller is stale from
 		 * now on; the kernel carries the change out */
-		basedir_chdir(emulate_tgid(c));
+		basedir_chdir(emulate_tgid(c), emulate_single_thread(c));
+		c->answer = CALL_CONTINUE;
+		break;
+	case __NR_umask:
+		/* cannot fail: the new mask holds from here on */
+		proctab_umask_set(emulate_tgid(c),
+				  (mode_t)(c->req.data.args[0] & 0777));
 		c->answer = CALL_CONTINUE;
 		break;
 	case __NR_clone:
-		/* only clones that share the fs_struct come here */
+		/* only clones that share the fs_struct come here: its
+		 * working directory and umask are no longer one process's */
 		basedir_disable();
+		proctab_umask_off();
 		c->answer = CALL_CONTINUE;
 		break;
 	case __NR_unlinkat:

@@ -33,6 +33,10 @@ int emulate_umask(struct call *c);
 
 /* The caller's process id (cached), and its executable into buf. */
 pid_t emulate_tgid(struct call *c);
+
+/* Has the caller's process a single thread (the caller)? false when it
+ * cannot be told. */
+bool emulate_single_thread(struct call *c);
 void emulate_exe(struct call *c, char *buf, size_t n);
 
 #endif

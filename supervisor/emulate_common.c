@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "creds.h"
@@ -84,11 +86,35 @@ void emulate_leave_creds(struct call *c)
 
 int emulate_umask(struct call *c)
 {
+	pid_t tgid = emulate_tgid(c);
 	struct creds cr;
-	int r = creds_read(c->req.pid, &cr);
+	unsigned gen;
+	mode_t mask;
+	int r;
 
+	if (tgid && proctab_umask_get(tgid, &mask, &gen)) {
+		creds_set_umask(mask);
+		return 0;
+	}
+	r = creds_read(c->req.pid, &cr);
 	if (r < 0)
 		return r == -ENOENT ? -ENOENT : -EACCES;
+	if (tgid)
+		proctab_umask_fill(tgid, cr.umask, gen);
 	creds_set_umask(cr.umask);
 	return 0;
+}
+
+bool emulate_single_thread(struct call *c)
+{
+	char buf[4096];
+	const char *p;
+	pid_t tgid = emulate_tgid(c);
+
+	/* read while the caller waits in this call: a process whose only
+	 * thread is stopped here cannot start another one meanwhile */
+	if (!tgid || target_proc_read(tgid, "status", buf, sizeof(buf)) <= 0)
+		return false;
+	p = strstr(buf, "\nThreads:");
+	return p && strtol(p + 9, NULL, 10) == 1 && call_valid(c);
 }

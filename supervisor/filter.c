@@ -49,8 +49,8 @@ static const int filter_notify[] = {
 	__NR_setuid, __NR_setgid, __NR_setreuid, __NR_setregid,
 	__NR_setresuid, __NR_setresgid, __NR_setfsuid, __NR_setfsgid,
 	__NR_setgroups, __NR_capset,
-	/* working directory changes: proctor's cache of it is dropped */
-	__NR_chdir, __NR_fchdir,
+	/* working directory and umask changes: proctor's copies follow */
+	__NR_chdir, __NR_fchdir, __NR_umask,
 };
 
 struct filter_errno {

@@ -30,6 +30,9 @@ struct proctab_entry {
 	unsigned long long last_deny;
 	bool stack_wanted;
 	char *stack;		/* owned */
+	mode_t umask;		/* tid == tgid: the process's umask ... */
+	bool umask_known;	/* ... when known */
+	unsigned umask_gen;	/* bumped by every umask() */
 };
 
 static pthread_mutex_t proctab_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -233,6 +236,75 @@ void proctab_creds_put(pid_t tid, const struct creds *c, unsigned gen)
 void proctab_creds_invalidate(void)
 {
 	atomic_fetch_add(&proctab_gen, 1);
+}
+
+void proctab_creds_forget(pid_t tgid)
+{
+	size_t i;
+
+	pthread_mutex_lock(&proctab_lock);
+	for (i = 0; i < PROCTAB_SLOTS; i++) {
+		if (proctab[i].tid > 0 && proctab[i].tgid == tgid) {
+			free(proctab[i].cr);
+			proctab[i].cr = NULL;
+		}
+	}
+	pthread_mutex_unlock(&proctab_lock);
+}
+
+static atomic_bool proctab_umask_disabled;
+
+bool proctab_umask_get(pid_t tgid, mode_t *mask, unsigned *gen)
+{
+	struct proctab_entry *e;
+	bool r = false;
+
+	*gen = 0;
+	if (atomic_load(&proctab_umask_disabled))
+		return false;
+	pthread_mutex_lock(&proctab_lock);
+	e = proctab_find(tgid);
+	if (e) {
+		*gen = e->umask_gen;
+		if (e->umask_known) {
+			*mask = e->umask;
+			r = true;
+		}
+	}
+	pthread_mutex_unlock(&proctab_lock);
+	return r;
+}
+
+void proctab_umask_fill(pid_t tgid, mode_t mask, unsigned gen)
+{
+	struct proctab_entry *e;
+
+	pthread_mutex_lock(&proctab_lock);
+	e = proctab_find(tgid);
+	if (e && e->umask_gen == gen) {
+		e->umask = mask;
+		e->umask_known = true;
+	}
+	pthread_mutex_unlock(&proctab_lock);
+}
+
+void proctab_umask_set(pid_t tgid, mode_t mask)
+{
+	struct proctab_entry *e;
+
+	pthread_mutex_lock(&proctab_lock);
+	e = proctab_find(tgid);
+	if (e) {
+		e->umask = mask;
+		e->umask_known = true;
+		e->umask_gen++;
+	}
+	pthread_mutex_unlock(&proctab_lock);
+}
+
+void proctab_umask_off(void)
+{
+	atomic_store(&proctab_umask_disabled, true);
 }
 
 void proctab_set_preload_sig(pid_t tgid, int sig)

@@ -41,6 +41,22 @@ unsigned proctab_creds_gen(void);
 void proctab_creds_put(pid_t tid, const struct creds *c, unsigned gen);
 /* Something may have changed some task's credentials. */
 void proctab_creds_invalidate(void);
+/* The process exec'd: its tasks' credentials are read anew. */
+void proctab_creds_forget(pid_t tgid);
+
+/*
+ * The process's umask, which proctor applies when it creates files for it.
+ * umask() is trapped and sets it (proctab_umask_set, before the call runs:
+ * the call cannot fail); otherwise it is read from /proc once and stored
+ * with proctab_umask_fill, which does nothing when a umask() came between
+ * proctab_umask_get (that gave *gen) and the fill. Once a process shares
+ * its fs_struct with another (clone CLONE_FS), proctab_umask_off() makes
+ * every get fail: /proc is read every time.
+ */
+bool proctab_umask_get(pid_t tgid, mode_t *mask, unsigned *gen);
+void proctab_umask_fill(pid_t tgid, mode_t mask, unsigned gen);
+void proctab_umask_set(pid_t tgid, mode_t mask);
+void proctab_umask_off(void);
 
 /* The preload library's stack-trace signal of a process (0: none); reset
  * by exec, inherited by fork. */

@@ -332,11 +332,11 @@ int tracer_run(struct sup *s, pid_t agent)
 
 				if (!tgid)
 					tgid = child;
+				/* a new task: no credentials cached for it;
+				 * nobody else's changed */
 				proctab_add(child, tgid,
 					    proctab_tgid(pid) ?
 					    proctab_tgid(pid) : pid, NULL);
-				/* a new task: its credentials are read anew */
-				proctab_creds_invalidate();
 				if (tgid == child)
 					tracer_audit_process(s, child, pid,
 							     false);
@@ -348,7 +348,9 @@ int tracer_run(struct sup *s, pid_t agent)
 				msg = (unsigned long)pid;
 			if ((pid_t)msg != pid)
 				proctab_del((pid_t)msg);
-			proctab_creds_invalidate();
+			/* exec may change the capabilities of this process
+			 * (its other threads are gone) */
+			proctab_creds_forget(pid);
 			/* new descriptors (CLOEXEC), a new program: its
 			 * working directory is trusted to the cache again */
 			basedir_forget(pid);

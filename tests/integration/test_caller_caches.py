@@ -1,12 +1,15 @@
-"""Relative names and the cache of callers' directories
-(supervisor/basedir.c) and the direct way for read-only opens
+"""What proctor keeps about its callers between calls: their working
+directories and directory descriptors (supervisor/basedir.c) and their
+umask (proctab.c); and the direct way for read-only opens
 (supervisor/emulate_open.c).
 
  - fidelity: one script of relative-name cases (dirfd reused by dup2,
    chdir and fchdir, working directory renamed and removed, a CLONE_FS
    sibling changing the shared working directory, "..", symlinks on the
-   way, FIFOs, O_DIRECTORY, O_NONBLOCK kept or not) runs natively and under
-   proctor with an allow-everything policy; every line must be the same;
+   way, FIFOs, O_DIRECTORY, O_NONBLOCK kept or not) and umask cases (set,
+   queried the usual way, inherited, changed by a CLONE_FS sibling) runs
+   natively and under proctor with an allow-everything policy; every line
+   must be the same;
  - evidence: relative opens are recorded with the directory's real path,
    also after the directory was renamed.
 """
@@ -109,6 +112,32 @@ if pid == 0:
     os._exit(0)
 os.waitpid(pid, 0)
 
+# umask: what new files and directories get
+def mode_of_new(name, mkdir=False):
+    if mkdir:
+        os.mkdir(name, 0o777)
+    else:
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT, 0o666))
+    return oct(os.stat(name).st_mode & 0o777)
+t("umask default file", lambda: mode_of_new("um0"))
+os.umask(0o077)
+t("umask 077 file", lambda: mode_of_new("um1"))
+t("umask 077 dir", lambda: mode_of_new("umd1", mkdir=True))
+old = os.umask(0)          # the usual way to read it
+os.umask(old)
+t("umask queried back", lambda: oct(old))
+t("umask after query", lambda: mode_of_new("um2"))
+pid = os.fork()
+if pid == 0:
+    t("umask inherited", lambda: mode_of_new("um3"))
+    os.umask(0o002)
+    t("umask child 002", lambda: mode_of_new("um4"))
+    sys.stdout.flush()
+    os._exit(0)
+os.waitpid(pid, 0)
+t("umask parent unchanged", lambda: mode_of_new("um5"))
+os.umask(0o022)
+
 # a CLONE_FS sibling changes the shared working directory
 CLONE_FS = 0x200
 stack = ctypes.create_string_buffer(65536)
@@ -121,6 +150,13 @@ p = libc.clone(cb, sp, CLONE_FS | signal.SIGCHLD, None)
 if p > 0:
     os.waitpid(p, 0)
 t("after clone_fs sibling chdir", lambda: content("f"))
+# ... and the shared umask
+cb2 = CB(lambda arg: libc.umask(0o027) * 0)
+t("umask before clone_fs", lambda: mode_of_new(os.path.join(base, "um6")))
+p = libc.clone(cb2, sp, CLONE_FS | signal.SIGCHLD, None)
+if p > 0:
+    os.waitpid(p, 0)
+t("umask after clone_fs sibling umask", lambda: mode_of_new(os.path.join(base, "um7")))
 sys.stdout.flush()
 '''
 
@@ -148,8 +184,9 @@ def test_relative_names_match_native(session):
     native, supervised = run_both(session, session.tmp)
     assert "dirfd number now b: ok in b" in native
     assert "after clone_fs sibling chdir: ok in b" in native
+    assert "umask after clone_fs sibling umask: ok 0o640" in native
     nl, sl = native.splitlines(), supervised.splitlines()
-    assert len(nl) == len(sl) and len(nl) >= 27, (native, supervised)
+    assert len(nl) == len(sl) and len(nl) >= 37, (native, supervised)
     for a, b in zip(nl, sl):
         assert a == b, "native: %s\nproctor: %s" % (a, b)
 

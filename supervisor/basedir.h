@@ -15,8 +15,9 @@
  *    effect, so its entry is simply dropped; a process with more threads
  *    is not served from here again until it execs (another thread could
  *    take the old directory while the change is under way). Nothing is
- *    served at all once a process shares its fs_struct with another
- *    (clone with CLONE_FS but not CLONE_THREAD, also trapped);
+ *    served at all once an fs_struct is not exactly one process's (clone
+ *    with CLONE_FS but not CLONE_THREAD, or with CLONE_THREAD but not
+ *    CLONE_FS; both trapped);
  *  - the path: every rename and directory removal done through proctor
  *    moves a generation on before and after it, and an entry of another
  *    generation is read anew.

@@ -70,8 +70,9 @@ void dispatch_call(struct call *c)
 		c->answer = CALL_CONTINUE;
 		break;
 	case __NR_clone:
-		/* only clones that share the fs_struct come here: its
-		 * working directory and umask are no longer one process's */
+		/* only clones whose fs_struct will not be exactly one
+		 * process's come here (filter.c): working directory and
+		 * umask are no longer kept per process */
 		basedir_disable();
 		proctab_umask_off();
 		c->answer = CALL_CONTINUE;

@@ -139,11 +139,19 @@ static int filter_add_rules(scmp_filter_ctx ctx)
 				return r;
 		}
 	}
-	/* a process sharing its fs_struct (working directory) with another
-	 * one: proctor stops caching working directories (basedir.h) */
+	/* an fs_struct (working directory, umask) that is not exactly one
+	 * process's: shared by two processes (CLONE_FS without
+	 * CLONE_THREAD), or a thread with its own (CLONE_THREAD without
+	 * CLONE_FS): proctor stops keeping them per process (basedir.h,
+	 * proctab.h) */
 	r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, __NR_clone, 1,
 			     SCMP_A0(SCMP_CMP_MASKED_EQ,
 				     CLONE_FS | CLONE_THREAD, CLONE_FS));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, __NR_clone, 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ,
+					     CLONE_FS | CLONE_THREAD,
+					     CLONE_THREAD));
 	if (r < 0)
 		return r;
 	/* namespaces: unshare and clone with any CLONE_NEW* flag set */

@@ -49,9 +49,10 @@ void proctab_creds_forget(pid_t tgid);
  * umask() is trapped and sets it (proctab_umask_set, before the call runs:
  * the call cannot fail); otherwise it is read from /proc once and stored
  * with proctab_umask_fill, which does nothing when a umask() came between
- * proctab_umask_get (that gave *gen) and the fill. Once a process shares
- * its fs_struct with another (clone CLONE_FS), proctab_umask_off() makes
- * every get fail: /proc is read every time.
+ * proctab_umask_get (that gave *gen) and the fill. Once an fs_struct is not
+ * exactly one process's (clone with CLONE_FS but not CLONE_THREAD, or the
+ * reverse), proctab_umask_off() makes every get fail: /proc is read every
+ * time.
  */
 bool proctab_umask_get(pid_t tgid, mode_t *mask, unsigned *gen);
 void proctab_umask_fill(pid_t tgid, mode_t mask, unsigned gen);

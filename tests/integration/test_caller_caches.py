@@ -16,6 +16,8 @@ umask (proctab.c); and the direct way for read-only opens
 import os
 import subprocess
 
+from conftest import ROOT
+
 PY = "/usr/bin/python3"
 
 SCRIPT = r'''
@@ -211,3 +213,29 @@ def test_relative_opens_recorded_with_real_path(session):
         os.path.join(d, "x", "f"), os.path.join(d, "y", "f"),
         os.path.join(d, "y", "f")], rows
     assert all(e["final"] == "allow" for e in rows)
+
+
+def test_thread_with_its_own_fs_struct(session):
+    """A thread created with CLONE_THREAD but not CLONE_FS has its own
+    working directory and umask: its chdir and umask must not change what
+    the main thread gets (proctor keeps both per process only while every
+    fs_struct is exactly one process's)."""
+    helper = os.path.join(ROOT, "build", "tests", "helpers",
+                          "private_fs_thread")
+    session.policy("default allow\n")
+    outs = []
+    for sup in (False, True):
+        d = os.path.join(session.tmp, "sup" if sup else "nat")
+        for sub, text in (("a", "in a"), ("b", "in b")):
+            os.makedirs(os.path.join(d, sub))
+            with open(os.path.join(d, sub, "f"), "w") as f:
+                f.write(text)
+        if sup:
+            r = session.run([helper, d])
+        else:
+            r = subprocess.run([helper, d], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=60)
+        assert r.returncode == 0, r.stderr
+        outs.append(r.stdout.decode())
+    assert "umask after the thread's umask: 644" in outs[0], outs[0]
+    assert outs[0] == outs[1], outs

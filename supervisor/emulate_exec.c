@@ -20,6 +20,7 @@
 #include "resolve.h"
 #include "target.h"
 #include "tracer.h"
+#include "writers.h"
 
 /* What is copied for the decision: a per-thread buffer serves the usual
  * command line; longer ones (link lines) get a heap buffer up to the
@@ -168,6 +169,10 @@ void emulate_exec(struct call *c)
 		call_fail(c, out.err);
 		goto out;
 	}
+	/* proctor may still hold a copy of a descriptor that wrote this
+	 * file (writers.h): the kernel would answer ETXTBSY */
+	if (r.obj >= 0)
+		writers_wait(r.st.st_dev, r.st.st_ino);
 	tracer_expect_exec(c->req.pid, dr.q.path, joined);
 	c->answer = CALL_CONTINUE;
 out:

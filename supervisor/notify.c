@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "notify.h"
 #include "proctab.h"
 #include "target.h"
+#include "writers.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -88,14 +90,20 @@ int call_respond(struct call *c)
 
 	if (c->answer == CALL_FD) {
 		/*
-		 * A descriptor open for writing is installed first and
-		 * answered after proctor's own copy is closed: with
-		 * ADDFD_FLAG_SEND the caller could write, close and exec the
-		 * file while proctor still held a writer (ETXTBSY).
+		 * A descriptor open for writing is registered (writers.h)
+		 * while proctor holds its copy after the answer, so that an
+		 * exec of the file waits for proctor's close instead of
+		 * failing with ETXTBSY. When it cannot be registered, it is
+		 * installed first and answered after proctor's copy is
+		 * closed (two steps).
 		 */
+		struct stat st;
+		bool reg = c->fd_writable && fstat(c->fd, &st) == 0 &&
+			   writers_begin(st.st_dev, st.st_ino);
+		bool two = c->fd_writable && !reg;
 		struct seccomp_notif_addfd add = {
 			.id = c->req.id,
-			.flags = c->fd_writable ? 0 : SECCOMP_ADDFD_FLAG_SEND,
+			.flags = two ? 0 : SECCOMP_ADDFD_FLAG_SEND,
 			.srcfd = (__u32)c->fd,
 			.newfd = 0,
 			.newfd_flags = c->fd_cloexec ? O_CLOEXEC : 0,
@@ -106,6 +114,9 @@ int call_respond(struct call *c)
 		r = ok < 0 ? -errno : 0;
 		close(c->fd);
 		c->fd = -1;
+		if (reg)
+			writers_end(st.st_dev, st.st_ino);
+		c->fd_writable = two;
 		if (r == 0 && c->fd_writable) {
 			c->answer = CALL_VALUE;
 			c->val = ok;	/* the number it got in the caller */

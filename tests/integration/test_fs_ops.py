@@ -621,3 +621,22 @@ def test_new_names_permissive(session, names):
                         target=os.path.join(ok, "locked"))
     assert rows and rows[-1]["final"] == "allow"
     assert rows[-1]["decision"] == "deny"
+
+
+def test_exec_right_after_write(session):
+    """A file written, closed and executed at once, with no call in
+    between, 300 times: never ETXTBSY. proctor answers an open for
+    writing in one step and closes its own copy a few microseconds later;
+    an exec of that file waits for the close (supervisor/writers.h).
+    Without that wait about a third of these execs failed."""
+    helper = os.path.join(os.path.dirname(PROCTOR), "tests", "helpers",
+                          "write_then_exec")
+    d = os.path.join(session.tmp, "wte")
+    os.mkdir(d)
+    nat = subprocess.run([helper, d, "300"], stdout=subprocess.PIPE,
+                         timeout=120)
+    assert nat.stdout == b"ETXTBSY 0 of 300\nfailed 0\n", nat.stdout
+    session.policy("default allow\n")
+    r = session.run([helper, d, "300"], timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"ETXTBSY 0 of 300\nfailed 0\n", r.stdout

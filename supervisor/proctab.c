@@ -238,16 +238,15 @@ void proctab_creds_invalidate(void)
 	atomic_fetch_add(&proctab_gen, 1);
 }
 
-void proctab_creds_forget(pid_t tgid)
+void proctab_creds_forget(pid_t tid)
 {
-	size_t i;
+	struct proctab_entry *e;
 
 	pthread_mutex_lock(&proctab_lock);
-	for (i = 0; i < PROCTAB_SLOTS; i++) {
-		if (proctab[i].tid > 0 && proctab[i].tgid == tgid) {
-			free(proctab[i].cr);
-			proctab[i].cr = NULL;
-		}
+	e = proctab_find(tid);
+	if (e) {
+		free(e->cr);
+		e->cr = NULL;
 	}
 	pthread_mutex_unlock(&proctab_lock);
 }

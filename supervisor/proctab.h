@@ -41,8 +41,9 @@ unsigned proctab_creds_gen(void);
 void proctab_creds_put(pid_t tid, const struct creds *c, unsigned gen);
 /* Something may have changed some task's credentials. */
 void proctab_creds_invalidate(void);
-/* The process exec'd: its tasks' credentials are read anew. */
-void proctab_creds_forget(pid_t tgid);
+/* The task exec'd: its credentials are read anew. (Its process's other
+ * threads are gone: exec kills them, and their exits remove them.) */
+void proctab_creds_forget(pid_t tid);
 
 /*
  * The process's umask, which proctor applies when it creates files for it.

@@ -348,8 +348,8 @@ int tracer_run(struct sup *s, pid_t agent)
 				msg = (unsigned long)pid;
 			if ((pid_t)msg != pid)
 				proctab_del((pid_t)msg);
-			/* exec may change the capabilities of this process
-			 * (its other threads are gone) */
+			/* exec may change the capabilities of this task, the
+			 * only one its process has left */
 			proctab_creds_forget(pid);
 			/* new descriptors (CLOEXEC), a new program: its
 			 * working directory is trusted to the cache again */

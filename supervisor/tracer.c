@@ -100,9 +100,9 @@ static ssize_t tracer_cmdline(pid_t pid, char *buf, size_t n)
 static void tracer_audit_process(struct sup *s, pid_t pid, pid_t ppid,
 				 bool exec)
 {
+	static char argv[65536];	/* the tracer is one thread */
 	struct audit_process p;
 	char exe[PATH_MAX], cwd[PATH_MAX], link[64];
-	char *argv = malloc(65536);
 	ssize_t n;
 
 	memset(&p, 0, sizeof(p));
@@ -117,17 +117,14 @@ static void tracer_audit_process(struct sup *s, pid_t pid, pid_t ppid,
 		cwd[n] = '\0';
 		p.cwd = cwd;
 	}
-	if (argv) {
-		n = tracer_cmdline(pid, argv, 65536);
-		if (n > 0) {
-			p.argv = argv;
-			p.argv_len = (size_t)n;
-		}
+	n = tracer_cmdline(pid, argv, sizeof(argv));
+	if (n > 0) {
+		p.argv = argv;
+		p.argv_len = (size_t)n;
 	}
 	if (exec ? audit_process_exec(s->audit, &p) :
 	    audit_process_start(s->audit, &p))
 		sup_fail(s, EIO, "cannot write the audit log");
-	free(argv);
 }
 
 /*
@@ -135,11 +132,14 @@ static void tracer_audit_process(struct sup *s, pid_t pid, pid_t ppid,
  */
 static bool tracer_verify_exec(struct sup *s, pid_t pid, pid_t old_tid)
 {
+	/* the tracer is one thread: static buffers, no 256 KiB malloc per
+	 * exec (glibc maps and unmaps that size, and every unmap of a
+	 * multi-threaded process costs a TLB shoot-down) */
+	static char cmd[256 * 1024 + 1];
+	static const char *argv[4097];
+	static char joined[8192];
 	char exe[PATH_MAX];
-	char *cmd = malloc(256 * 1024 + 1);
-	const char **argv = calloc(4097, sizeof(*argv));
 	char *want_path = NULL, *want_argv = NULL;
-	char *joined = malloc(8192);
 	struct policy_result res = { POLICY_DENY, NULL, -1 };
 	const struct policy *session;
 	struct policy_query q;
@@ -152,8 +152,7 @@ static bool tracer_verify_exec(struct sup *s, pid_t pid, pid_t old_tid)
 	expected = tracer_take_expect(old_tid, &want_path, &want_argv);
 	if (!expected)
 		expected = tracer_take_expect(pid, &want_path, &want_argv);
-	if (!cmd || !argv || !joined)
-		goto out;
+	joined[0] = '\0';
 	elen = target_exe(pid, exe, sizeof(exe));
 	n = tracer_cmdline(pid, cmd, 256 * 1024);
 	if (elen < 0 || n < 0)
@@ -201,16 +200,13 @@ out:
 		memset(&c, 0, sizeof(c));
 		c.sup = s;
 		decide_record(&c, pid, "exec", "exec-verify",
-			      joined ? joined : "?", "exec-verify", "kill",
+			      joined[0] ? joined : "?", "exec-verify", "kill",
 			      0, expected ? "executed file or argv differ "
 			      "from what was allowed" :
 			      "exec not seen by the supervisor");
 	}
 	free(want_path);
 	free(want_argv);
-	free(cmd);
-	free(argv);
-	free(joined);
 	return ok;
 }
 

@@ -138,11 +138,36 @@ out:
 	return r;
 }
 
+/* The entry of (tgid, dirfd) in slot i, held, if it is current and (a
+ * dirfd) still the caller's open file; else NULL. */
+static struct basedir_entry *basedir_lookup(struct call *c, pid_t tgid,
+					    int dirfd, unsigned i,
+					    unsigned gen)
+{
+	struct basedir_entry *e;
+
+	pthread_mutex_lock(&basedir_lock);
+	e = basedir_slot[i];
+	if (e && e->tgid == tgid && e->dirfd == dirfd && e->gen == gen)
+		e->refs++;
+	else
+		e = NULL;
+	pthread_mutex_unlock(&basedir_lock);
+	if (e && dirfd != AT_FDCWD && !basedir_same_file(c, dirfd, e->fd)) {
+		pthread_mutex_lock(&basedir_lock);
+		basedir_unref(e);
+		pthread_mutex_unlock(&basedir_lock);
+		e = NULL;
+	}
+	return e;
+}
+
 int basedir_get(struct call *c, int dirfd, struct basedir_ref *ref)
 {
 	pid_t tgid = emulate_tgid(c);
 	struct basedir_entry *e;
 	unsigned i, gen;
+	bool moved;
 	int r;
 
 	ref->e = NULL;
@@ -151,44 +176,32 @@ int basedir_get(struct call *c, int dirfd, struct basedir_ref *ref)
 		return -ENOENT;
 	i = basedir_hash(tgid, dirfd);
 	pthread_mutex_lock(&basedir_lock);
-	if (dirfd == AT_FDCWD && basedir_is_moved(tgid)) {
-		pthread_mutex_unlock(&basedir_lock);
+	moved = dirfd == AT_FDCWD && basedir_is_moved(tgid);
+	pthread_mutex_unlock(&basedir_lock);
+	if (moved)
 		return -ENOENT;
-	}
 	gen = atomic_load(&basedir_gen);
-	e = basedir_slot[i];
-	if (e && e->tgid == tgid && e->dirfd == dirfd && e->gen == gen) {
-		e->refs++;
-		pthread_mutex_unlock(&basedir_lock);
-		if (dirfd != AT_FDCWD && !basedir_same_file(c, dirfd, e->fd)) {
-			pthread_mutex_lock(&basedir_lock);
-			basedir_unref(e);
-			pthread_mutex_unlock(&basedir_lock);
-			goto take;
+	e = basedir_lookup(c, tgid, dirfd, i, gen);
+	if (!e) {
+		r = basedir_take(c, tgid, dirfd, &e);
+		if (r < 0)
+			return r;
+		e->gen = gen;
+		pthread_mutex_lock(&basedir_lock);
+		/* kept only if nothing was renamed meanwhile and the caller
+		 * did not change directory; served to this call either way,
+		 * like a path read the slow way */
+		if (atomic_load(&basedir_gen) == gen &&
+		    !(dirfd == AT_FDCWD && basedir_is_moved(tgid)) &&
+		    !atomic_load(&basedir_off)) {
+			basedir_evict(i);
+			basedir_slot[i] = e;
+			e->refs++;
+		} else {
+			e->dead = true;
 		}
-		goto found;
+		pthread_mutex_unlock(&basedir_lock);
 	}
-	pthread_mutex_unlock(&basedir_lock);
-take:
-	r = basedir_take(c, tgid, dirfd, &e);
-	if (r < 0)
-		return r;
-	e->gen = gen;
-	pthread_mutex_lock(&basedir_lock);
-	/* kept only if nothing was renamed meanwhile and the caller did
-	 * not change directory; served to this call either way, like a
-	 * path read the slow way */
-	if (atomic_load(&basedir_gen) == gen &&
-	    !(dirfd == AT_FDCWD && basedir_is_moved(tgid)) &&
-	    !atomic_load(&basedir_off)) {
-		basedir_evict(i);
-		basedir_slot[i] = e;
-		e->refs++;
-	} else {
-		e->dead = true;
-	}
-	pthread_mutex_unlock(&basedir_lock);
-found:
 	ref->e = e;
 	ref->fd = e->fd;
 	ref->path = e->path;

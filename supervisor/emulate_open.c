@@ -108,10 +108,14 @@ static bool open_direct(struct call *c, int dirfd, const char *path,
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & ~OPEN_DIRECT_FLAGS) ||
 	    !path[0])
 		return false;
-	if (path[0] == '/')
+	if (path[0] == '/') {
 		r = resolve_normalize(path, npath, sizeof(npath));
-	else if ((r = basedir_get(c, dirfd, &ref)) == 0)
-		r = resolve_join(ref.path, path, npath, sizeof(npath));
+	} else {
+		r = basedir_get(c, dirfd, &ref);
+		if (r == 0)
+			r = resolve_join(ref.path, path, npath,
+					 sizeof(npath));
+	}
 	if (r < 0 || !strncmp(npath, "/proc", 5) ||
 	    !strncmp(npath, "/dev", 4) || !strncmp(npath, "/sys", 4))
 		goto out;

@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 
 	if (argc != 3)
 		return 2;
-	n = atoi(argv[2]);
+	n = (int)strtol(argv[2], NULL, 10);
 	for (i = 0; i < n; i++) {
 		char path[4096];
 		pid_t pid;

@@ -314,6 +314,10 @@ int tracer_run(struct sup *s, pid_t agent)
 		if (!proctab_has(pid)) {
 			/* a new child reported before its parent's event */
 			proctab_add(pid, target_tgid(pid), 0, NULL);
+			/* born while the agent was ending: it would
+			 * escape the kill of the leftovers */
+			if (agent_gone)
+				kill(pid, SIGKILL);
 		}
 		event = (status >> 16) & 0xff;
 		sig = WSTOPSIG(status);
@@ -333,6 +337,8 @@ int tracer_run(struct sup *s, pid_t agent)
 				proctab_add(child, tgid,
 					    proctab_tgid(pid) ?
 					    proctab_tgid(pid) : pid, NULL);
+				if (agent_gone)
+					kill(child, SIGKILL);	/* as above */
 				if (tgid == child)
 					tracer_audit_process(s, child, pid,
 							     false);

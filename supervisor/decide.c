@@ -126,10 +126,8 @@ static int decide_audit(struct call *c, const struct decide_req *r,
 	return audit_append(s->audit, &e, seq);
 }
 
-/* The rules' answer: the session's remembered answers first, then the
- * policy. */
-static void decide_rules(const struct sup *s, const struct policy_query *q,
-			 struct policy_result *res)
+void decide_rules(const struct sup *s, const struct policy_query *q,
+		  struct policy_result *res)
 {
 	const struct policy *session = ask_session_rules(s->ask);
 

@@ -49,6 +49,12 @@ void decide_req_path(struct decide_req *r, enum policy_op op,
 
 void decide(struct call *c, struct decide_req *r, struct decide_out *out);
 
+/* The rules' answer for q: the session's remembered answers first, then
+ * the policy. No protected paths, no asking, no record: decide() adds
+ * those. */
+void decide_rules(const struct sup *s, const struct policy_query *q,
+		  struct policy_result *res);
+
 /*
  * A look-ahead, not a decision: would `q` be allowed outright - by the
  * rules without asking (or in permissive mode), and not a secret or another

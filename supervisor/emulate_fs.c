@@ -277,7 +277,6 @@ static enum policy_decision fs_peek(struct call *c, enum policy_op op,
 				    const char *path,
 				    const struct policy_rule **rule)
 {
-	const struct policy *session = ask_session_rules(c->sup->ask);
 	struct policy_result res = { POLICY_DENY, NULL, -1 };
 	struct policy_query q;
 
@@ -285,10 +284,7 @@ static enum policy_decision fs_peek(struct call *c, enum policy_op op,
 	q.op = op;
 	q.path = path;
 	q.path_len = strlen(path);
-	if (session)
-		policy_eval(session, &q, &res);
-	if (!res.rule)
-		policy_eval(c->sup->policy, &q, &res);
+	decide_rules(c->sup, &q, &res);
 	*rule = res.rule;
 	return res.decision;
 }

@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ask.h"
 #include "audit.h"
 #include "decide.h"
 #include "proctab.h"
@@ -141,7 +140,6 @@ static bool tracer_verify_exec(struct sup *s, pid_t pid, pid_t old_tid)
 	char exe[PATH_MAX];
 	char *want_path = NULL, *want_argv = NULL;
 	struct policy_result res = { POLICY_DENY, NULL, -1 };
-	const struct policy *session;
 	struct policy_query q;
 	struct call c;
 	size_t argc = 0, used = 0, i;
@@ -181,14 +179,7 @@ static bool tracer_verify_exec(struct sup *s, pid_t pid, pid_t old_tid)
 	q.path_len = strlen(exe);
 	q.argv = argv;
 	q.argc = argc;
-	session = ask_session_rules(s->ask);
-	if (session) {
-		policy_eval(session, &q, &res);
-		if (!res.rule)
-			policy_eval(s->policy, &q, &res);
-	} else {
-		policy_eval(s->policy, &q, &res);
-	}
+	decide_rules(s, &q, &res);
 	if (res.decision == POLICY_ALLOW || s->mode == SUP_PERMISSIVE)
 		ok = true;
 	/* what a person approved runs, if it is exactly that */

@@ -166,34 +166,17 @@ static int fs_copy_path(struct call *c, uint64_t addr, char *buf)
 static int fs_split(const char *path, char *dirbuf, size_t n,
 		    struct fs_name *f)
 {
-	size_t len = strlen(path);
-	size_t end = len, start;
+	int r = resolve_split(path, dirbuf, n, f->bare, &f->trailing);
 
-	while (end > 0 && path[end - 1] == '/')
-		end--;
-	f->trailing = end < len;
-	start = end;
-	while (start > 0 && path[start - 1] != '/')
-		start--;
-	if (end - start > NAME_MAX)
-		return -ENAMETOOLONG;
-	memcpy(f->bare, path + start, end - start);
-	f->bare[end - start] = '\0';
-	if (end == 0) {
+	if (r < 0)
+		return r;
+	if (!f->bare[0]) {
 		/* only slashes: the root itself */
 		snprintf(dirbuf, n, "/");
 		snprintf(f->name, sizeof(f->name), "/");
-		f->bare[0] = '\0';
+		f->trailing = true;
 		f->norm = false;
 		return 0;
-	}
-	if (start == 0) {
-		snprintf(dirbuf, n, ".");
-	} else {
-		if (start >= n)
-			return -ENAMETOOLONG;
-		memcpy(dirbuf, path, start);
-		dirbuf[start] = '\0';
 	}
 	snprintf(f->name, sizeof(f->name), "%s%s", f->bare,
 		 f->trailing ? "/" : "");

@@ -267,9 +267,8 @@ open_dir:
 	return 1;
 }
 
-/* Split path into directory part (written to dirbuf) and last name. */
-static int resolve_split(const char *path, char *dirbuf, size_t n,
-			 char *last, bool *trailing)
+int resolve_split(const char *path, char *dirbuf, size_t n, char *last,
+		  bool *trailing)
 {
 	size_t len = strlen(path);
 	size_t end, start;

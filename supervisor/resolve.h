@@ -56,6 +56,16 @@ int resolve_at(struct call *c, int dirfd, const char *path, unsigned flags,
  * Returns 0 or -ENAMETOOLONG / -EINVAL (not absolute). */
 int resolve_normalize(const char *path, char *buf, size_t n);
 
+/*
+ * Split path into its directory part (into dirbuf, n bytes; "." when
+ * there is none, "/" for the root) and its last component (into last,
+ * NAME_MAX + 1 bytes; empty for the root), as the kernel's parent lookup
+ * does; *trailing says whether slashes followed the last component.
+ * Returns 0 or -ENAMETOOLONG.
+ */
+int resolve_split(const char *path, char *dirbuf, size_t n, char *last,
+		  bool *trailing);
+
 /* resolve_normalize of base + "/" + rel (base absolute). */
 int resolve_join(const char *base, const char *rel, char *buf, size_t n);
 

@@ -156,41 +156,6 @@ static void net_answer(struct call *c, long r)
 
 /* ---- the caller's memory and descriptors ---- */
 
-static int net_map_errno(int err)
-{
-	switch (err) {
-	case EFAULT:
-	case EIO:
-		return -EFAULT;
-	case ESRCH:
-		return -ENOENT;
-	default:
-		return -EACCES;
-	}
-}
-
-/* Copy n bytes (data buffers, possibly large) from the caller. */
-static int net_read(struct call *c, uint64_t addr, void *buf, size_t n)
-{
-	size_t done = 0;
-
-	if (n <= 4096)
-		return target_read(c, addr, buf, n);
-	while (done < n) {
-		struct iovec l = { (char *)buf + done, n - done };
-		struct iovec r = { (void *)(uintptr_t)(addr + done),
-				   n - done };
-		ssize_t got = process_vm_readv(c->req.pid, &l, 1, &r, 1, 0);
-
-		if (got < 0)
-			return net_map_errno(errno);
-		if (got == 0)
-			return -EFAULT;
-		done += (size_t)got;
-	}
-	return call_valid(c) ? 0 : -ENOENT;
-}
-
 /* Store a 32-bit value in the caller's memory (sendmmsg's msg_len). */
 static int net_write_u32(struct call *c, uint64_t addr, uint32_t v)
 {
@@ -799,7 +764,7 @@ static int net_copy_iov(struct call *c, const struct net_sock *s,
 			n = (size_t)want - off;
 		if (!n)
 			continue;
-		r = net_read(c, (uintptr_t)iov[i].iov_base, m->data + off,
+		r = target_read(c, (uintptr_t)iov[i].iov_base, m->data + off,
 			     n);
 		if (r < 0)
 			goto out;
@@ -1028,7 +993,7 @@ static void net_sendto(struct call *c)
 	r = -ENOMEM;
 	if (!m.data)
 		goto out;
-	r = want ? net_read(c, g[1], m.data, (size_t)want) : 0;
+	r = want ? target_read(c, g[1], m.data, (size_t)want) : 0;
 	if (r < 0)
 		goto out;
 	m.len = (size_t)want;

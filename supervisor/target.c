@@ -33,7 +33,8 @@ static int target_map_errno(int err)
 }
 
 /*
- * One process_vm_readv that does not cross a page boundary. A thread that
+ * One process_vm_readv (it stops at the first page it cannot read: the
+ * next one then fails with EFAULT). A thread that
  * kept a root caller's reduced credentials (creds_can_stay) cannot read a
  * non-dumpable process: it then reads again as proctor, so the answer
  * never depends on which thread took the call.
@@ -66,10 +67,8 @@ int target_read(const struct call *c, uint64_t addr, void *buf, size_t n)
 	size_t done = 0;
 
 	while (done < n) {
-		uint64_t a = addr + done;
-		size_t room = 4096 - (a & 4095);
-		size_t want = n - done < room ? n - done : room;
-		ssize_t r = target_read_chunk(c, a, (char *)buf + done, want);
+		ssize_t r = target_read_chunk(c, addr + done,
+					      (char *)buf + done, n - done);
 
 		if (r < 0)
 			return (int)r;

@@ -225,6 +225,23 @@ static int fs_name_resolve(struct call *c, int dirfd, const char *path,
 	return 0;
 }
 
+/* Copy the caller's path at addr (into path, PATH_MAX bytes) and resolve
+ * it with fs_name_resolve() under the caller's credentials. */
+static int fs_name_at(struct call *c, int dirfd, uint64_t addr, char *path,
+		      struct fs_name *f)
+{
+	int r = fs_copy_path(c, addr, path);
+
+	if (r < 0)
+		return r;
+	r = fs_enter(c);
+	if (r < 0)
+		return r;
+	r = fs_name_resolve(c, dirfd, path, f);
+	fs_leave(c);
+	return r;
+}
+
 /* Judge a write to one path. Returns 0 (allowed) or the errno to give. */
 static int fs_decide(struct call *c, const char *sys, const char *target,
 		     const char *real, dev_t dev, ino_t ino, bool tree)
@@ -368,14 +385,7 @@ static void fs_unlink(struct call *c, const char *sys, int dirfd,
 		call_fail(c, EINVAL);
 		return;
 	}
-	r = fs_copy_path(c, addr, path);
-	if (r < 0)
-		goto out;
-	r = fs_enter(c);
-	if (r < 0)
-		goto out;
-	r = fs_name_resolve(c, dirfd, path, &f);
-	fs_leave(c);
+	r = fs_name_at(c, dirfd, addr, path, &f);
 	if (r < 0)
 		goto out;
 	if (!f.norm) {
@@ -545,14 +555,7 @@ static void fs_create(struct call *c, const char *sys,
 			goto out;
 		}
 	}
-	r = fs_copy_path(c, addr, path);
-	if (r < 0)
-		goto out;
-	r = fs_enter(c);
-	if (r < 0)
-		goto out;
-	r = fs_name_resolve(c, dirfd, path, &f);
-	fs_leave(c);
+	r = fs_name_at(c, dirfd, addr, path, &f);
 	if (r < 0)
 		goto out;
 	if (!f.norm || f.exists) {

@@ -96,10 +96,33 @@ static ssize_t tracer_cmdline(pid_t pid, char *buf, size_t n)
 	return target_proc_read(pid, "cmdline", buf, n);
 }
 
-static void tracer_audit_process(struct sup *s, pid_t pid, pid_t ppid,
-				 bool exec)
+#define TRACER_ARGV_AUDIT 65535		/* argv bytes a process row keeps */
+#define TRACER_ARGV_MAX (256 * 1024)	/* argv bytes exec verification reads */
+
+/* What a process runs, read once at its exec stop (it cannot change
+ * while the process is stopped) for the verification, the task table and
+ * the process row. */
+struct tracer_image {
+	char exe[PATH_MAX];
+	ssize_t exe_len;		/* < 0: unreadable */
+	char cmd[TRACER_ARGV_MAX + 1];	/* NUL-separated argv */
+	ssize_t cmd_len;		/* < 0: unreadable */
+};
+
+static void tracer_read_image(pid_t pid, struct tracer_image *im)
 {
-	static char argv[65536];	/* the tracer is one thread */
+	im->exe_len = target_exe(pid, im->exe, sizeof(im->exe));
+	im->cmd_len = tracer_cmdline(pid, im->cmd, TRACER_ARGV_MAX);
+	if (im->cmd_len >= 0)
+		im->cmd[im->cmd_len] = '\0';
+}
+
+/* Record a process (at its fork, or at its exec with im, the image read
+ * at the exec stop). */
+static void tracer_audit_process(struct sup *s, pid_t pid, pid_t ppid,
+				 const struct tracer_image *im)
+{
+	static char argv[TRACER_ARGV_AUDIT + 1];	/* one tracer thread */
 	struct audit_process p;
 	char exe[PATH_MAX], cwd[PATH_MAX], link[64];
 	ssize_t n;
@@ -108,20 +131,27 @@ static void tracer_audit_process(struct sup *s, pid_t pid, pid_t ppid,
 	p.time_ns = sup_real_ns();
 	p.pid = pid;
 	p.ppid = ppid;
-	if (target_exe(pid, exe, sizeof(exe)) >= 0)
-		p.exe = exe;
+	if (im ? im->exe_len >= 0 : target_exe(pid, exe, sizeof(exe)) >= 0)
+		p.exe = im ? im->exe : exe;
 	snprintf(link, sizeof(link), "/proc/%d/cwd", (int)pid);
 	n = readlink(link, cwd, sizeof(cwd) - 1);
 	if (n >= 0) {
 		cwd[n] = '\0';
 		p.cwd = cwd;
 	}
-	n = tracer_cmdline(pid, argv, sizeof(argv));
-	if (n > 0) {
+	if (im) {
+		n = im->cmd_len < TRACER_ARGV_AUDIT ? im->cmd_len :
+		    TRACER_ARGV_AUDIT;
+		p.argv = im->cmd;
+	} else {
+		n = tracer_cmdline(pid, argv, sizeof(argv));
 		p.argv = argv;
-		p.argv_len = (size_t)n;
 	}
-	if (exec ? audit_process_exec(s->audit, &p) :
+	if (n > 0)
+		p.argv_len = (size_t)n;
+	else
+		p.argv = NULL;
+	if (im ? audit_process_exec(s->audit, &p) :
 	    audit_process_start(s->audit, &p))
 		sup_fail(s, EIO, "cannot write the audit log");
 }
@@ -129,12 +159,10 @@ static void tracer_audit_process(struct sup *s, pid_t pid, pid_t ppid,
 /*
  * The exec stop: judge what really runs. Returns true when it may run.
  */
-static bool tracer_verify_exec(struct sup *s, pid_t pid, pid_t old_tid)
+static bool tracer_verify_exec(struct sup *s, pid_t pid, pid_t old_tid,
+			       const struct tracer_image *im)
 {
-	/* the tracer is one thread: static buffers, no 256 KiB malloc per
-	 * exec (glibc maps and unmaps that size, and every unmap of a
-	 * multi-threaded process costs a TLB shoot-down) */
-	static char cmd[256 * 1024 + 1];
+	/* the tracer is one thread: static buffers, no malloc per exec */
 	static const char *argv[4097];
 	static char joined[8192];
 	char exe[PATH_MAX];
@@ -151,14 +179,14 @@ static bool tracer_verify_exec(struct sup *s, pid_t pid, pid_t old_tid)
 	if (!expected)
 		expected = tracer_take_expect(pid, &want_path, &want_argv);
 	joined[0] = '\0';
-	elen = target_exe(pid, exe, sizeof(exe));
-	n = tracer_cmdline(pid, cmd, 256 * 1024);
+	elen = im->exe_len;
+	n = im->cmd_len;
 	if (elen < 0 || n < 0)
 		goto out;
-	cmd[n] = '\0';
+	memcpy(exe, im->exe, (size_t)elen + 1);
 	for (i = 0; i < (size_t)n && argc < 4096; ) {
-		argv[argc++] = cmd + i;
-		i += strlen(cmd + i) + 1;
+		argv[argc++] = im->cmd + i;
+		i += strlen(im->cmd + i) + 1;
 	}
 	joined[0] = '\0';
 	for (i = 0; i < argc && used + 1 < 8192; i++) {
@@ -237,6 +265,7 @@ static void tracer_install_signals(void)
 
 int tracer_run(struct sup *s, pid_t agent)
 {
+	static struct tracer_image image;	/* 260 KiB: not on the stack */
 	int exit_status = -1;
 	bool agent_gone = false;
 	int killed_for_failure = 0;	/* 1: SIGTERM sent, 2: SIGKILL */
@@ -332,7 +361,7 @@ int tracer_run(struct sup *s, pid_t agent)
 					kill(child, SIGKILL);	/* as above */
 				if (tgid == child)
 					tracer_audit_process(s, child, pid,
-							     false);
+							     NULL);
 			}
 			ptrace(PTRACE_CONT, pid, 0, 0);
 			break;
@@ -347,18 +376,15 @@ int tracer_run(struct sup *s, pid_t agent)
 			/* new descriptors (CLOEXEC), a new program: its
 			 * working directory is trusted to the cache again */
 			basedir_forget(pid);
-			if (!tracer_verify_exec(s, pid, (pid_t)msg)) {
+			tracer_read_image(pid, &image);
+			if (!tracer_verify_exec(s, pid, (pid_t)msg, &image)) {
 				kill(pid, SIGKILL);
 				ptrace(PTRACE_CONT, pid, 0, 0);
 				break;
 			}
-			{
-				char exe[PATH_MAX];
-
-				if (target_exe(pid, exe, sizeof(exe)) >= 0)
-					proctab_set_exe(pid, exe);
-			}
-			tracer_audit_process(s, pid, 0, true);
+			if (image.exe_len >= 0)
+				proctab_set_exe(pid, image.exe);
+			tracer_audit_process(s, pid, 0, &image);
 			ptrace(PTRACE_CONT, pid, 0, 0);
 			break;
 		case PTRACE_EVENT_STOP:

@@ -307,20 +307,6 @@ int audit_fold_save(struct audit_fold *f)
 	return step_done(f->set_state);
 }
 
-/* Column i of the current row as a value (borrowed until the next step). */
-static struct audit_value column_value(sqlite3_stmt *st, int i)
-{
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER:
-		return audit_v_int(sqlite3_column_int64(st, i));
-	case SQLITE_NULL:
-		return audit_v_null();
-	default:
-		return audit_v_textn((const char *)sqlite3_column_text(st, i),
-				     (size_t)sqlite3_column_bytes(st, i));
-	}
-}
-
 /* Loads the chain head, last seq and folded jseq of a session. */
 static int load(struct audit_fold *f, int64_t session)
 {
@@ -338,7 +324,7 @@ static int load(struct audit_fold *f, int64_t session)
 	rc = sqlite3_step(f->get_session);
 	if (rc == SQLITE_ROW) {
 		for (k = 0; k < AUDIT_SESSION_NCOLS; k++)
-			v[k] = column_value(f->get_session, k);
+			v[k] = audit_column_value(f->get_session, k);
 		audit_chain_root(v, f->head);
 	}
 	sqlite3_reset(f->get_session);

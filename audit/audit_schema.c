@@ -366,3 +366,16 @@ out:
 	sqlite3_finalize(st);
 	return ret;
 }
+
+struct audit_value audit_column_value(sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		return audit_v_int(sqlite3_column_int64(st, i));
+	case SQLITE_NULL:
+		return audit_v_null();
+	default:
+		return audit_v_textn((const char *)sqlite3_column_text(st, i),
+				     (size_t)sqlite3_column_bytes(st, i));
+	}
+}

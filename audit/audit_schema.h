@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
+#include "audit_codec.h"
+
 #define AUDIT_SCHEMA_VERSION 1
 #define AUDIT_APPLICATION_ID 0x50524354	/* "PRCT" in the file header */
 #define AUDIT_MAGIC "proctor-audit"
@@ -24,5 +26,9 @@ int audit_schema_check(sqlite3 *db, int writable, char *err, size_t errlen);
 
 /* Maps an SQLite result code to a negative errno (never 0 for an error). */
 int audit_sqlite_errno(int rc);
+
+/* Column i of st's current row as a value: INTEGER, NULL, else text
+ * (borrowed from st until its next step or reset). */
+struct audit_value audit_column_value(sqlite3_stmt *st, int i);
 
 #endif

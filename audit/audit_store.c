@@ -272,19 +272,16 @@ static int sql_exec(sqlite3 *db, const char *sql)
 	return audit_sqlite_errno(sqlite3_exec(db, sql, NULL, NULL, NULL));
 }
 
-/* One transaction for a batch of records (writer thread, no mu held). */
-static int fold_batch(struct audit *a, const struct audit_buf *b)
+/* Runs fn inside one write transaction on the store's connection. */
+static int in_transaction(struct audit *a, int (*fn)(struct audit *, void *),
+			  void *arg)
 {
-	size_t dropped = 0, bad = 0;
 	int rc;
 
 	pthread_mutex_lock(&a->dbmu);
 	rc = sql_exec(a->db, "BEGIN IMMEDIATE");
 	if (rc == 0)
-		rc = audit_journal_scan(b->p, b->len, fold_cb, &a->fold,
-					&dropped, &bad);
-	if (rc == 0 && dropped)
-		rc = -EIO;	/* our own records cannot be damaged */
+		rc = fn(a, arg);
 	if (rc == 0)
 		rc = audit_fold_save(&a->fold);
 	if (rc == 0)
@@ -295,6 +292,25 @@ static int fold_batch(struct audit *a, const struct audit_buf *b)
 	}
 	pthread_mutex_unlock(&a->dbmu);
 	return rc;
+}
+
+/* Folds the records of one batch (a struct audit_buf). */
+static int fold_scan(struct audit *a, void *arg)
+{
+	const struct audit_buf *b = arg;
+	size_t dropped = 0, bad = 0;
+	int rc = audit_journal_scan(b->p, b->len, fold_cb, &a->fold,
+				    &dropped, &bad);
+
+	if (rc == 0 && dropped)
+		rc = -EIO;	/* our own records cannot be damaged */
+	return rc;
+}
+
+/* One transaction for a batch of records (writer thread, no mu held). */
+static int fold_batch(struct audit *a, struct audit_buf *b)
+{
+	return in_transaction(a, fold_scan, b);
 }
 
 /* After a commit (mu held): empty the journal if everything in it is
@@ -779,27 +795,6 @@ static char *argv_to_json(const char *const *argv, size_t argc)
 	return out;
 }
 
-/* Runs fn inside one write transaction on the store's connection. */
-static int in_transaction(struct audit *a, int (*fn)(struct audit *, void *),
-			  void *arg)
-{
-	int rc;
-
-	pthread_mutex_lock(&a->dbmu);
-	rc = sql_exec(a->db, "BEGIN IMMEDIATE");
-	if (rc == 0)
-		rc = fn(a, arg);
-	if (rc == 0)
-		rc = audit_fold_save(&a->fold);
-	if (rc == 0)
-		rc = sql_exec(a->db, "COMMIT");
-	if (rc < 0) {
-		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-		audit_fold_reset(&a->fold);
-	}
-	pthread_mutex_unlock(&a->dbmu);
-	return rc;
-}
 
 struct begin_arg {
 	const struct audit_session_row *row;

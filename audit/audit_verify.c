@@ -36,19 +36,6 @@ struct vrow {
 	unsigned plus : 1;		/* ...would match with seq + 1 */
 };
 
-static struct audit_value col(sqlite3_stmt *st, int i)
-{
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER:
-		return audit_v_int(sqlite3_column_int64(st, i));
-	case SQLITE_NULL:
-		return audit_v_null();
-	default:
-		return audit_v_textn((const char *)sqlite3_column_text(st, i),
-				     (size_t)sqlite3_column_bytes(st, i));
-	}
-}
-
 static int col_hash(sqlite3_stmt *st, int i, unsigned char out[32])
 {
 	if (sqlite3_column_type(st, i) != SQLITE_TEXT)
@@ -126,7 +113,7 @@ static int load_session(sqlite3 *db, int64_t id, struct session_info *si)
 		goto out;
 	}
 	for (k = 0; k < n; k++)
-		v[k] = col(st, k);
+		v[k] = audit_column_value(st, k);
 	audit_chain_root(v, si->root);
 	si->policy_ok = 1;
 	if (sqlite3_column_type(st, n) != SQLITE_NULL) {
@@ -192,7 +179,7 @@ static int load_rows(sqlite3 *db, int64_t id, struct vrow **out, size_t *nout)
 		r = &rows[n++];
 		memset(r, 0, sizeof(*r));
 		for (k = 0; k < AUDIT_EVENT_NCOLS; k++)
-			v[k] = col(st, k);
+			v[k] = audit_column_value(st, k);
 		r->seq = sqlite3_column_int64(st, AE_SEQ);
 		okp = col_hash(st, AUDIT_EVENT_NCOLS, r->prev) == 0;
 		okh = col_hash(st, AUDIT_EVENT_NCOLS + 1, r->hash) == 0;
@@ -313,7 +300,7 @@ static int check_checkpoints(sqlite3 *db, int64_t id,
 	sqlite3_bind_int64(st, 1, id);
 	for (rc = sqlite3_step(st); rc == SQLITE_ROW; rc = sqlite3_step(st)) {
 		for (k = 0; k < AUDIT_CHECKPOINT_NCOLS; k++)
-			v[k] = col(st, k);
+			v[k] = audit_column_value(st, k);
 		seq = sqlite3_column_int64(st, AC_SEQ);
 		kind = (const char *)sqlite3_column_text(st, AC_KIND);
 		kind = kind ? kind : "";

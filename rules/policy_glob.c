@@ -219,6 +219,24 @@ void policy_glob_alts_release(struct policy_glob_alts *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/*
+ * Scanning a pattern for its structure: when s[i] starts an escape or a
+ * bracket class, the index just after it (unterminated when the class has
+ * no end); else i itself.
+ */
+static size_t glob_skip_quoted(const char *s, size_t n, size_t i,
+			       size_t unterminated)
+{
+	size_t end;
+
+	if (s[i] == '\\')
+		return i + 2;
+	if (s[i] != '[')
+		return i;
+	end = glob_class_end(s, n, i);
+	return end == GLOB_NONE ? unterminated : end + 1;
+}
+
 /* Finds the first top-level brace group: *open, *close. 0 when none. */
 static int glob_find_group(const char *s, size_t n, size_t *open,
 			   size_t *close)
@@ -226,14 +244,10 @@ static int glob_find_group(const char *s, size_t n, size_t *open,
 	size_t i = 0, depth = 0;
 
 	while (i < n) {
-		if (s[i] == '\\') {
-			i += 2;
-			continue;
-		}
-		if (s[i] == '[') {
-			size_t end = glob_class_end(s, n, i);
+		size_t next = glob_skip_quoted(s, n, i, n);
 
-			i = end == GLOB_NONE ? n : end + 1;
+		if (next != i) {
+			i = next;
 			continue;
 		}
 		if (s[i] == '{') {
@@ -285,14 +299,10 @@ static int glob_split_group(struct policy_glob_alts *work, const char *s,
 
 	cuts[ncut++] = open + 1;
 	while (i < close) {
-		if (s[i] == '\\') {
-			i += 2;
-			continue;
-		}
-		if (s[i] == '[') {
-			size_t end = glob_class_end(s, n, i);
+		size_t next = glob_skip_quoted(s, n, i, close);
 
-			i = end == GLOB_NONE ? close : end + 1;
+		if (next != i) {
+			i = next;
 			continue;
 		}
 		if (s[i] == '{')
@@ -534,17 +544,11 @@ out:
 static size_t glob_next_sep(const char *s, size_t n, size_t i)
 {
 	while (i < n) {
-		if (s[i] == '\\') {
-			i += 2;
-			continue;
-		}
-		if (s[i] == '[') {
-			size_t end = glob_class_end(s, n, i);
+		size_t next = glob_skip_quoted(s, n, i, i);
 
-			if (end != GLOB_NONE) {
-				i = end + 1;
-				continue;
-			}
+		if (next != i) {
+			i = next;
+			continue;
 		}
 		if (s[i] == '/')
 			return i;

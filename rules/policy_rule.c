@@ -111,84 +111,33 @@ static bool rule_anchored(const char *s, size_t n)
 	       (n >= 3 && s[0] == '*' && s[1] == '*' && s[2] == '/');
 }
 
-/* PATH alternatives of one word for read/write/unix sockets. */
-static int rule_paths(struct policy *p, const struct rule_word *rw,
-		      struct rule_globs *out, struct policy_err *err)
+/* Compiles one brace alternative s[0..n) of a word into *g. */
+typedef int (*rule_alt_fn)(struct policy *p, const char *s, size_t n,
+			   struct policy_glob *g, struct policy_err *err);
+
+/*
+ * The alternatives of one word: the whole word checked in mode, its braces
+ * expanded, each alternative compiled by fn and pushed to out. An error in
+ * one of several alternatives has no offset into the word as written.
+ */
+static int rule_alternatives(struct policy *p, const struct rule_word *rw,
+			     enum policy_glob_mode mode, rule_alt_fn fn,
+			     struct rule_globs *out, struct policy_err *err)
 {
 	struct policy_glob_alts alts;
-	char show[POLICY_ERR_SHOW * 4 + 8];
 	size_t i;
 	int ret;
 
-	ret = policy_glob_check(rw->exp, rw->exp_len, POLICY_GLOB_PATH, err);
+	ret = policy_glob_check(rw->exp, rw->exp_len, mode, err);
 	if (ret < 0)
 		return rule_fix(rw, err, ret);
 	ret = policy_glob_braces(rw->exp, rw->exp_len, &alts, err);
 	if (ret < 0)
 		return rule_fix(rw, err, ret);
 	for (i = 0; i < alts.n && ret == 0; i++) {
-		const char *s = alts.s[i];
-		size_t n = alts.len[i];
 		struct policy_glob g;
 
-		policy_err_show(s, n, show, sizeof(show));
-		if (n == 0) {
-			ret = policy_err_at(err, 0, "empty path pattern");
-		} else if (!rule_anchored(s, n)) {
-			ret = policy_err_at(err, 0,
-				"path pattern '%s' must be absolute: start it "
-				"with '/', '**/', '~/' or a variable holding "
-				"an absolute path%s", show,
-				s[0] == '~' ? " ('~user' is not supported)" :
-				(n == 2 && s[0] == '*' && s[1] == '*') ?
-				" (write '/**' for every path)" : "");
-		} else {
-			ret = policy_glob_compile(&p->arena, s, n,
-						  POLICY_GLOB_PATH, &g, err);
-			if (ret == 0)
-				ret = globs_push(out, &g);
-		}
-		if (ret < 0 && alts.n > 1)
-			err->has_off = 0;
-	}
-	policy_glob_alts_release(&alts);
-	return rule_fix(rw, err, ret);
-}
-
-/* Program alternatives: with a '/' a PATH glob, without a NAME glob. */
-static int rule_program(struct policy *p, const struct rule_word *rw,
-			struct rule_globs *out, struct policy_err *err)
-{
-	struct policy_glob_alts alts;
-	size_t i;
-	int ret;
-
-	ret = policy_glob_check(rw->exp, rw->exp_len, POLICY_GLOB_TEXT, err);
-	if (ret < 0)
-		return rule_fix(rw, err, ret);
-	ret = policy_glob_braces(rw->exp, rw->exp_len, &alts, err);
-	if (ret < 0)
-		return rule_fix(rw, err, ret);
-	for (i = 0; i < alts.n && ret == 0; i++) {
-		const char *s = alts.s[i];
-		size_t n = alts.len[i];
-		struct policy_glob g;
-
-		if (n == 0) {
-			ret = policy_err_at(err, 0, "empty program name");
-		} else if (memchr(s, '/', n)) {
-			if (!rule_anchored(s, n))
-				ret = policy_err_at(err, 0,
-					"program pattern with '/' must be an "
-					"absolute path (a name without '/' "
-					"matches the last component)");
-			else
-				ret = policy_glob_compile(&p->arena, s, n,
-						POLICY_GLOB_PATH, &g, err);
-		} else {
-			ret = policy_glob_compile(&p->arena, s, n,
-						  POLICY_GLOB_NAME, &g, err);
-		}
+		ret = fn(p, alts.s[i], alts.len[i], &g, err);
 		if (ret == 0)
 			ret = globs_push(out, &g);
 		if (ret < 0 && alts.n > 1)
@@ -196,6 +145,59 @@ static int rule_program(struct policy *p, const struct rule_word *rw,
 	}
 	policy_glob_alts_release(&alts);
 	return rule_fix(rw, err, ret);
+}
+
+/* A PATH alternative for read/write/unix sockets: absolute. */
+static int rule_path_alt(struct policy *p, const char *s, size_t n,
+			 struct policy_glob *g, struct policy_err *err)
+{
+	char show[POLICY_ERR_SHOW * 4 + 8];
+
+	if (n == 0)
+		return policy_err_at(err, 0, "empty path pattern");
+	if (!rule_anchored(s, n)) {
+		policy_err_show(s, n, show, sizeof(show));
+		return policy_err_at(err, 0,
+			"path pattern '%s' must be absolute: start it "
+			"with '/', '**/', '~/' or a variable holding "
+			"an absolute path%s", show,
+			s[0] == '~' ? " ('~user' is not supported)" :
+			(n == 2 && s[0] == '*' && s[1] == '*') ?
+			" (write '/**' for every path)" : "");
+	}
+	return policy_glob_compile(&p->arena, s, n, POLICY_GLOB_PATH, g, err);
+}
+
+/* PATH alternatives of one word for read/write/unix sockets. */
+static int rule_paths(struct policy *p, const struct rule_word *rw,
+		      struct rule_globs *out, struct policy_err *err)
+{
+	return rule_alternatives(p, rw, POLICY_GLOB_PATH, rule_path_alt, out,
+				 err);
+}
+
+/* A program alternative: with a '/' a PATH glob, without a NAME glob. */
+static int rule_program_alt(struct policy *p, const char *s, size_t n,
+			    struct policy_glob *g, struct policy_err *err)
+{
+	if (n == 0)
+		return policy_err_at(err, 0, "empty program name");
+	if (!memchr(s, '/', n))
+		return policy_glob_compile(&p->arena, s, n, POLICY_GLOB_NAME,
+					   g, err);
+	if (!rule_anchored(s, n))
+		return policy_err_at(err, 0,
+			"program pattern with '/' must be an absolute path "
+			"(a name without '/' matches the last component)");
+	return policy_glob_compile(&p->arena, s, n, POLICY_GLOB_PATH, g, err);
+}
+
+/* Program alternatives of one word. */
+static int rule_program(struct policy *p, const struct rule_word *rw,
+			struct rule_globs *out, struct policy_err *err)
+{
+	return rule_alternatives(p, rw, POLICY_GLOB_TEXT, rule_program_alt,
+				 out, err);
 }
 
 static int rule_arg(struct policy *p, const struct rule_word *rw,

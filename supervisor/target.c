@@ -109,37 +109,53 @@ ssize_t target_read_str(const struct call *c, uint64_t addr, char *buf,
 	return -ENAMETOOLONG;
 }
 
+/*
+ * Runs try(arg), which opens something and returns a descriptor or
+ * -errno; when that is refused (EPERM, EACCES) and the thread holds the
+ * caller's credentials, once more with proctor's own: a caller that is not
+ * dumpable (after a setuid, say) has /proc entries and descriptors that
+ * only proctor's privileges reach, although the kernel checks nothing when
+ * the caller uses its own. Returns the descriptor or -errno.
+ */
+static int target_as_proctor(int (*try)(const void *arg), const void *arg)
+{
+	struct creds saved;
+	int r = try(arg);
+
+	if ((r == -EPERM || r == -EACCES) && creds_suspend(&saved) > 0) {
+		r = try(arg);
+		if (creds_resume(&saved) < 0) {
+			if (r >= 0)
+				close(r);
+			r = -EPERM;
+		}
+	}
+	return r;
+}
+
+struct target_open_arg {
+	const char *path;
+	int flags;
+};
+
+static int target_open_try(const void *arg)
+{
+	const struct target_open_arg *a = arg;
+	int fd = open(a->path, a->flags | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
 int target_open_proc(const struct call *c, const char *what, int flags)
 {
 	char path[64];
+	struct target_open_arg a = { path, flags };
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)c->req.pid, what);
-	fd = open(path, flags | O_CLOEXEC);
-	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
-		/* the caller's own /proc entries need proctor's privileges
-		 * when it is not dumpable (after a setuid, say): the kernel
-		 * checks nothing when a task uses its own cwd or fds */
-		struct creds saved;
-		int held = creds_suspend(&saved);
-
-		if (held > 0) {
-			fd = open(path, flags | O_CLOEXEC);
-			if (fd < 0)
-				fd = -errno;
-			if (creds_resume(&saved) < 0) {
-				if (fd >= 0)
-					close(fd);
-				return -EPERM;
-			}
-			if (fd < 0) {
-				errno = -fd;
-				fd = -1;
-			}
-		}
-	}
+	fd = target_as_proctor(target_open_try, &a);
 	if (fd < 0)
-		return errno == ENOENT ? -EBADF : -errno;
+		return fd == -ENOENT ? -EBADF : fd;
 	if (!call_valid(c)) {
 		close(fd);
 		return -ENOENT;
@@ -202,8 +218,16 @@ static int target_pidfd_of(const struct call *c, unsigned i, bool fresh)
 	return (int)fd;
 }
 
-static int target_getfd_locked(const struct call *c, int fd)
+struct target_getfd_arg {
+	const struct call *c;
+	int fd;
+};
+
+/* A copy of the caller's descriptor (the lock held), or -errno. */
+static int target_getfd_try(const void *arg)
 {
+	const struct target_getfd_arg *a = arg;
+	const struct call *c = a->c;
 	unsigned i = (unsigned)c->req.pid % TARGET_PIDFDS;
 	int pfd, r, round;
 
@@ -211,7 +235,7 @@ static int target_getfd_locked(const struct call *c, int fd)
 		pfd = target_pidfd_of(c, i, round > 0);
 		if (pfd < 0)
 			return pfd;
-		r = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+		r = (int)syscall(SYS_pidfd_getfd, pfd, a->fd, 0);
 		if (r >= 0)
 			return r;
 		r = -errno;
@@ -224,28 +248,16 @@ static int target_getfd_locked(const struct call *c, int fd)
 
 int target_getfd(const struct call *c, int fd)
 {
+	struct target_getfd_arg a = { c, fd };
+	unsigned i = (unsigned)c->req.pid % TARGET_PIDFDS;
 	int r;
 
 	if (fd < 0)
 		return -EBADF;
 	pthread_mutex_lock(&target_pidfd_lock);
-	r = target_getfd_locked(c, fd);
-	if (r == -EPERM || r == -EACCES) {
-		/* as for /proc: a caller that is not dumpable needs
-		 * proctor's own privileges */
-		struct creds saved;
-
-		if (creds_suspend(&saved) > 0) {
-			r = target_getfd_locked(c, fd);
-			if (creds_resume(&saved) < 0) {
-				if (r >= 0)
-					close(r);
-				r = -EPERM;
-			}
-		}
-	}
-	if (!target_pidfd[(unsigned)c->req.pid % TARGET_PIDFDS].keep)
-		target_pidfd_drop((unsigned)c->req.pid % TARGET_PIDFDS);
+	r = target_as_proctor(target_getfd_try, &a);
+	if (!target_pidfd[i].keep)
+		target_pidfd_drop(i);
 	pthread_mutex_unlock(&target_pidfd_lock);
 	if (r >= 0 && !call_valid(c)) {
 		close(r);
